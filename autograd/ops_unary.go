@@ -1,0 +1,169 @@
+package autograd
+
+import "math"
+
+// unary applies f elementwise. df returns dy/dx from the input x and the
+// output y, whichever is cheaper to use.
+func (tp *Tape) unary(a *Tensor, f func(x float32) float32,
+	df func(x, y float32) float32) *Tensor {
+	out := tp.newTensor(a.Shape...)
+	for i, x := range a.Data {
+		out.Data[i] = f(x)
+	}
+	if tp.needs(a) {
+		tp.push(out, func() {
+			da := tp.gradOf(a)
+			for i, g := range out.Grad {
+				da[i] += g * df(a.Data[i], out.Data[i])
+			}
+		})
+	}
+	return out
+}
+
+// Scale returns s·a.
+func (tp *Tape) Scale(a *Tensor, s float32) *Tensor {
+	return tp.unary(a, func(x float32) float32 { return s * x },
+		func(_, _ float32) float32 { return s })
+}
+
+// AddScalar returns a + s.
+func (tp *Tape) AddScalar(a *Tensor, s float32) *Tensor {
+	return tp.unary(a, func(x float32) float32 { return x + s },
+		func(_, _ float32) float32 { return 1 })
+}
+
+// Neg returns −a.
+func (tp *Tape) Neg(a *Tensor) *Tensor { return tp.Scale(a, -1) }
+
+// Exp returns eᵃ.
+func (tp *Tape) Exp(a *Tensor) *Tensor {
+	return tp.unary(a, func(x float32) float32 {
+		return float32(math.Exp(float64(x)))
+	}, func(_, y float32) float32 { return y })
+}
+
+// Log returns ln a.
+func (tp *Tape) Log(a *Tensor) *Tensor {
+	return tp.unary(a, func(x float32) float32 {
+		return float32(math.Log(float64(x)))
+	}, func(x, _ float32) float32 { return 1 / x })
+}
+
+// Sqrt returns √a.
+func (tp *Tape) Sqrt(a *Tensor) *Tensor {
+	return tp.unary(a, func(x float32) float32 {
+		return float32(math.Sqrt(float64(x)))
+	}, func(_, y float32) float32 { return 0.5 / y })
+}
+
+// Rsqrt returns 1/√a.
+func (tp *Tape) Rsqrt(a *Tensor) *Tensor {
+	return tp.unary(a, func(x float32) float32 {
+		return float32(1 / math.Sqrt(float64(x)))
+	}, func(x, y float32) float32 { return -0.5 * y / x })
+}
+
+// Tanh returns tanh a.
+func (tp *Tape) Tanh(a *Tensor) *Tensor {
+	return tp.unary(a, func(x float32) float32 {
+		return float32(math.Tanh(float64(x)))
+	}, func(_, y float32) float32 { return 1 - y*y })
+}
+
+// Sigmoid returns σ(a) = 1/(1+e⁻ᵃ).
+func (tp *Tape) Sigmoid(a *Tensor) *Tensor {
+	return tp.unary(a, sigmoid, func(_, y float32) float32 {
+		return y * (1 - y)
+	})
+}
+
+// Clamp limits a to [lo, hi]; the gradient is zero where it clipped.
+func (tp *Tape) Clamp(a *Tensor, lo, hi float32) *Tensor {
+	return tp.unary(a, func(x float32) float32 {
+		return min(max(x, lo), hi)
+	}, func(x, _ float32) float32 {
+		if x < lo || x > hi {
+			return 0
+		}
+		return 1
+	})
+}
+
+// SiLU returns a·σ(a).
+func (tp *Tape) SiLU(a *Tensor) *Tensor {
+	out := tp.newTensor(a.Shape...)
+	for i, x := range a.Data {
+		out.Data[i] = x * sigmoid(x)
+	}
+	if tp.needs(a) {
+		tp.push(out, func() {
+			da := tp.gradOf(a)
+			for i, g := range out.Grad {
+				x := a.Data[i]
+				s := sigmoid(x)
+				da[i] += g * s * (1 + x*(1-s))
+			}
+		})
+	}
+	return out
+}
+
+// GELU is the tanh approximation 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))),
+// as in GPT-2.
+func (tp *Tape) GELU(a *Tensor) *Tensor {
+	const k = 0.7978845608028654 // √(2/π)
+	return tp.unary(a, func(x float32) float32 {
+		u := k * (float64(x) + 0.044715*float64(x*x*x))
+		return float32(0.5 * float64(x) * (1 + math.Tanh(u)))
+	}, func(x, _ float32) float32 {
+		xf := float64(x)
+		u := k * (xf + 0.044715*xf*xf*xf)
+		t := math.Tanh(u)
+		du := k * (1 + 3*0.044715*xf*xf)
+		return float32(0.5*(1+t) + 0.5*xf*(1-t*t)*du)
+	})
+}
+
+// SwiGLU returns silu(a)·b, the gated unit of DeepSeek's MLPs, fused so
+// the silu output is never stored.
+func (tp *Tape) SwiGLU(a, b *Tensor) *Tensor {
+	if !sameShape(a.Shape, b.Shape) {
+		panic("autograd: SwiGLU: shapes " + shapeStr(a) + " and " +
+			shapeStr(b) + " differ")
+	}
+	out := tp.newTensor(a.Shape...)
+	for i, x := range a.Data {
+		out.Data[i] = x * sigmoid(x) * b.Data[i]
+	}
+	if tp.needs(a, b) {
+		tp.push(out, func() {
+			swigluBack(tp, a, b, out.Grad)
+		})
+	}
+	return out
+}
+
+func swigluBack(tp *Tape, a, b *Tensor, dout []float32) {
+	var da, db []float32
+	if a.requiresGrad {
+		da = tp.gradOf(a)
+	}
+	if b.requiresGrad {
+		db = tp.gradOf(b)
+	}
+	for i, g := range dout {
+		x := a.Data[i]
+		s := sigmoid(x)
+		if da != nil {
+			da[i] += g * b.Data[i] * s * (1 + x*(1-s))
+		}
+		if db != nil {
+			db[i] += g * x * s
+		}
+	}
+}
+
+func sigmoid(x float32) float32 {
+	return float32(1 / (1 + math.Exp(-float64(x))))
+}

@@ -1,0 +1,151 @@
+package autograd
+
+import (
+	"fmt"
+	"math/rand/v2"
+)
+
+// Tape records operations for the backward pass and owns the arena their
+// buffers come from. The zero value is not usable; call NewTape or
+// NewInference.
+type Tape struct {
+	record bool
+	train  bool
+	nodes  []node
+
+	// Arena: free lists by exact length, and what this step handed out.
+	free map[int][][]float32
+	used [][]float32
+
+	// rng drives dropout; seeded so runs are reproducible.
+	rng *rand.Rand
+}
+
+type node struct {
+	out  *Tensor
+	back func()
+}
+
+// NewTape returns a recording tape in train mode whose buffers are
+// recycled by Reset.
+func NewTape() *Tape {
+	return &Tape{
+		record: true, train: true,
+		free: map[int][][]float32{},
+		rng:  rand.New(rand.NewPCG(1, 2)),
+	}
+}
+
+// NewInference returns a tape that records nothing, keeps no
+// intermediates and runs in eval mode (dropout off).
+func NewInference() *Tape {
+	return &Tape{rng: rand.New(rand.NewPCG(1, 2))}
+}
+
+// Recording reports whether ops are recorded for Backward.
+func (tp *Tape) Recording() bool { return tp.record }
+
+// Training reports whether dropout is active.
+func (tp *Tape) Training() bool { return tp.train }
+
+// SetTrain switches between train mode (dropout on) and eval mode.
+func (tp *Tape) SetTrain(on bool) { tp.train = on }
+
+// SeedDropout reseeds the dropout generator.
+func (tp *Tape) SeedDropout(seed uint64) {
+	tp.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+}
+
+// Len is the number of recorded ops.
+func (tp *Tape) Len() int { return len(tp.nodes) }
+
+// Reset forgets the recorded graph and returns every arena buffer handed
+// out since the last Reset. Tensors made on this tape must not be used
+// afterwards.
+func (tp *Tape) Reset() {
+	clear(tp.nodes)
+	tp.nodes = tp.nodes[:0]
+	for _, b := range tp.used {
+		tp.free[len(b)] = append(tp.free[len(b)], b)
+	}
+	clear(tp.used)
+	tp.used = tp.used[:0]
+}
+
+// Backward seeds d(loss)/d(loss) = 1 and runs every recorded VJP in
+// reverse order. Gradients accumulate into parameters; call ZeroGrad
+// between optimizer steps.
+func (tp *Tape) Backward(loss *Tensor) {
+	if len(loss.Data) != 1 {
+		panic(fmt.Sprintf("autograd: Backward needs a scalar, got %v",
+			loss.Shape))
+	}
+	if !loss.requiresGrad {
+		panic("autograd: Backward of a loss that needs no gradient")
+	}
+	tp.gradOf(loss)[0] += 1
+	for i := len(tp.nodes) - 1; i >= 0; i-- {
+		n := tp.nodes[i]
+		if n.out.Grad != nil && n.back != nil {
+			n.back()
+		}
+	}
+}
+
+// alloc returns a buffer of n floats with unspecified contents.
+func (tp *Tape) alloc(n int) []float32 {
+	if tp.free == nil {
+		return make([]float32, n)
+	}
+	if l := tp.free[n]; len(l) > 0 {
+		b := l[len(l)-1]
+		tp.free[n] = l[:len(l)-1]
+		tp.used = append(tp.used, b)
+		return b
+	}
+	b := make([]float32, n)
+	tp.used = append(tp.used, b)
+	return b
+}
+
+// allocZero returns a zeroed buffer of n floats.
+func (tp *Tape) allocZero(n int) []float32 {
+	b := tp.alloc(n)
+	clear(b)
+	return b
+}
+
+// newTensor returns an uninitialised tensor of the given shape.
+func (tp *Tape) newTensor(shape ...int) *Tensor {
+	return &Tensor{
+		Shape: append([]int(nil), shape...),
+		Data:  tp.alloc(numel(shape)),
+	}
+}
+
+// needs reports whether an op with these inputs must be recorded.
+func (tp *Tape) needs(in ...*Tensor) bool {
+	if !tp.record {
+		return false
+	}
+	for _, t := range in {
+		if t != nil && t.requiresGrad {
+			return true
+		}
+	}
+	return false
+}
+
+// push records out's VJP. out becomes a tensor that needs a gradient.
+func (tp *Tape) push(out *Tensor, back func()) {
+	out.requiresGrad = true
+	tp.nodes = append(tp.nodes, node{out: out, back: back})
+}
+
+// gradOf returns t's gradient buffer, allocating a zeroed one if needed.
+func (tp *Tape) gradOf(t *Tensor) []float32 {
+	if t.Grad == nil {
+		t.Grad = tp.allocZero(len(t.Data))
+	}
+	return t.Grad
+}
