@@ -1,0 +1,186 @@
+package configs
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Source is one layer of configuration: the YAML of a preset or file
+// (Name is used in errors), applied over everything before it.
+type Source struct {
+	Name string
+	YAML []byte
+}
+
+// Load resolves defaults < sources (in order) < sets. Each set is
+// "section.key=value", the value parsed as YAML.
+func Load(sources []Source, sets []string) (Config, error) {
+	tree, err := toTree(Default())
+	if err != nil {
+		return Config{}, err
+	}
+	for _, s := range sources {
+		var over map[string]any
+		if err := yaml.Unmarshal(s.YAML, &over); err != nil {
+			return Config{}, fmt.Errorf("configs: %s: %w", s.Name, err)
+		}
+		if err := merge(tree, over, ""); err != nil {
+			return Config{}, fmt.Errorf("configs: %s: %w", s.Name, err)
+		}
+	}
+	for _, kv := range sets {
+		if err := set(tree, kv); err != nil {
+			return Config{}, err
+		}
+	}
+	c, err := fromTree(tree)
+	if err != nil {
+		return Config{}, err
+	}
+	return c, c.Validate()
+}
+
+// LoadFile reads a YAML config file as a Source.
+func LoadFile(path string) (Source, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Source{}, fmt.Errorf("configs: %w", err)
+	}
+	return Source{Name: path, YAML: b}, nil
+}
+
+// toTree turns a Config into nested maps keyed by YAML/JSON names.
+func toTree(c Config) (map[string]any, error) {
+	var tree map[string]any
+	b, err := yaml.Marshal(c)
+	if err != nil {
+		return nil, fmt.Errorf("configs: %w", err)
+	}
+	if err := yaml.Unmarshal(b, &tree); err != nil {
+		return nil, fmt.Errorf("configs: %w", err)
+	}
+	jb, err := json.Marshal(c.Model)
+	if err != nil {
+		return nil, fmt.Errorf("configs: %w", err)
+	}
+	var model map[string]any
+	if err := json.Unmarshal(jb, &model); err != nil {
+		return nil, fmt.Errorf("configs: %w", err)
+	}
+	tree["model"] = model
+	return tree, nil
+}
+
+// fromTree decodes nested maps strictly into a Config.
+func fromTree(tree map[string]any) (Config, error) {
+	var c Config
+	model := tree["model"]
+	rest := map[string]any{}
+	for k, v := range tree {
+		if k != "model" {
+			rest[k] = v
+		}
+	}
+	b, err := yaml.Marshal(rest)
+	if err != nil {
+		return c, fmt.Errorf("configs: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		return c, fmt.Errorf("configs: %w", err)
+	}
+	jb, err := json.Marshal(model)
+	if err != nil {
+		return c, fmt.Errorf("configs: model: %w", err)
+	}
+	jd := json.NewDecoder(bytes.NewReader(jb))
+	jd.DisallowUnknownFields()
+	if err := jd.Decode(&c.Model); err != nil {
+		return c, fmt.Errorf("configs: model: %w", err)
+	}
+	return c, nil
+}
+
+// merge copies over into tree, refusing keys tree does not have.
+func merge(tree, over map[string]any, prefix string) error {
+	keys := make([]string, 0, len(over))
+	for k := range over {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := over[k]
+		old, ok := tree[k]
+		if !ok {
+			return fmt.Errorf("unknown key %s%s", prefix, k)
+		}
+		sub, isMap := old.(map[string]any)
+		if isMap {
+			vm, ok := v.(map[string]any)
+			if !ok {
+				return fmt.Errorf("key %s%s must be a section", prefix, k)
+			}
+			if err := merge(sub, vm, prefix+k+"."); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := sameKind(old, v); err != nil {
+			return fmt.Errorf("key %s%s: %w", prefix, k, err)
+		}
+		tree[k] = v
+	}
+	return nil
+}
+
+// sameKind checks that a new value has the type of the default it
+// replaces, so a typo is reported with its key rather than as a decoder
+// error about a regenerated line.
+func sameKind(old, v any) error {
+	kind := func(x any) string {
+		switch x.(type) {
+		case int, int64, float64:
+			return "a number"
+		case bool:
+			return "true or false"
+		case string:
+			return "a string"
+		case nil:
+			return "null"
+		}
+		return "a section"
+	}
+	ko, kv := kind(old), kind(v)
+	if ko == kv || ko == "null" || kv == "null" {
+		return nil
+	}
+	return fmt.Errorf("want %s, got %v", ko, v)
+}
+
+// set applies one "section.key=value" override.
+func set(tree map[string]any, kv string) error {
+	key, val, ok := strings.Cut(kv, "=")
+	if !ok {
+		return fmt.Errorf("configs: --set %q: want key=value", kv)
+	}
+	path := strings.Split(strings.TrimSpace(key), ".")
+	var v any
+	if err := yaml.Unmarshal([]byte(val), &v); err != nil {
+		return fmt.Errorf("configs: --set %s: %w", key, err)
+	}
+	over := map[string]any{path[len(path)-1]: v}
+	for i := len(path) - 2; i >= 0; i-- {
+		over = map[string]any{path[i]: over}
+	}
+	if err := merge(tree, over, ""); err != nil {
+		return fmt.Errorf("configs: --set: %w", err)
+	}
+	return nil
+}
