@@ -66,7 +66,7 @@ func (tp *Tape) Reset() {
 	clear(tp.nodes)
 	tp.nodes = tp.nodes[:0]
 	for _, b := range tp.used {
-		tp.free[len(b)] = append(tp.free[len(b)], b)
+		tp.free[cap(b)] = append(tp.free[cap(b)], b[:cap(b)])
 	}
 	clear(tp.used)
 	tp.used = tp.used[:0]
@@ -92,20 +92,38 @@ func (tp *Tape) Backward(loss *Tensor) {
 	}
 }
 
-// alloc returns a buffer of n floats with unspecified contents.
+// alloc returns a buffer of n floats with unspecified contents. Arena
+// buffers come in size classes (eighths of a power of two), so a tensor
+// whose length changes from step to step, such as the tokens routed to
+// one expert, still reuses an earlier buffer.
 func (tp *Tape) alloc(n int) []float32 {
 	if tp.free == nil {
 		return make([]float32, n)
 	}
-	if l := tp.free[n]; len(l) > 0 {
-		b := l[len(l)-1]
-		tp.free[n] = l[:len(l)-1]
+	c := sizeClass(n)
+	if l := tp.free[c]; len(l) > 0 {
+		b := l[len(l)-1][:n]
+		tp.free[c] = l[:len(l)-1]
 		tp.used = append(tp.used, b)
 		return b
 	}
-	b := make([]float32, n)
+	b := make([]float32, n, c)
 	tp.used = append(tp.used, b)
 	return b
+}
+
+// sizeClass rounds n up to a power of two below 1024 and to an eighth
+// of the next power of two above, wasting at most 12.5%.
+func sizeClass(n int) int {
+	p := 1
+	for p < n {
+		p <<= 1
+	}
+	if p <= 1024 {
+		return p
+	}
+	step := p / 8
+	return (n + step - 1) / step * step
 }
 
 // allocZero returns a zeroed buffer of n floats.
