@@ -193,6 +193,3 @@ func logSumExp(x []float32) float32 {
 	}
 	return m + float32(math.Log(float64(s)))
 }
-
-// expf is exp in float32 precision.
-func expf(x float32) float32 { return float32(math.Exp(float64(x))) }

@@ -163,7 +163,3 @@ func swigluBack(tp *Tape, a, b *Tensor, dout []float32) {
 		}
 	}
 }
-
-func sigmoid(x float32) float32 {
-	return float32(1 / (1 + math.Exp(-float64(x))))
-}
