@@ -80,6 +80,13 @@ type Data struct {
 	ValFraction float64 `yaml:"val_fraction"`
 	// BlankLineDocs splits .txt files into documents at blank lines.
 	BlankLineDocs bool `yaml:"blank_line_docs"`
+	// NoDedup skips exact and near-duplicate removal.
+	NoDedup bool `yaml:"no_dedup"`
+	// Filters override cleaning thresholds, each "key=value" as in
+	// `train data prepare --filter` ("off" disables a rule).
+	Filters []string `yaml:"filters"`
+	// TextField is the JSONL field or parquet column. Default "text".
+	TextField string `yaml:"text_field"`
 }
 
 // Default returns the built-in defaults, before any preset.
@@ -92,7 +99,8 @@ func Default() Config {
 			EvalEvery: 250, EvalBatches: 20, LogEvery: 10, SaveEvery: 500,
 			KeepLast: 3, MaxBadSteps: 5, SampleTokens: 64,
 			SamplePrompt: "\n"},
-		Data: Data{VocabSize: 512, ValFraction: 0.05},
+		Data: Data{VocabSize: 512, ValFraction: 0.05, Filters: []string{},
+			TextField: "text"},
 	}
 }
 

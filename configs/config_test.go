@@ -1,6 +1,7 @@
 package configs
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -88,7 +89,8 @@ func TestYAMLRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c2.Model != c.Model || c2.Train != c.Train || c2.Data != c.Data {
+	if c2.Model != c.Model || c2.Train != c.Train ||
+		fmt.Sprint(c2.Data) != fmt.Sprint(c.Data) {
 		t.Fatalf("round trip changed the config:\n%s", out)
 	}
 }

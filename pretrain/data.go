@@ -1,0 +1,75 @@
+package pretrain
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/tinyseek/tinyseek/configs"
+	"github.com/tinyseek/tinyseek/data"
+)
+
+// PrepareData returns a folder with tokenizer.json, train.bin and
+// val.bin for the run. A Path that already is such a folder is used as
+// it is; otherwise the text at Path (or the built-in corpus) is cleaned,
+// deduplicated and tokenized into RUN/data once, and reused on resume.
+func PrepareData(ctx context.Context, d configs.Data, run string,
+	seed uint64, log *slog.Logger) (string, error) {
+	if d.Path != "" && isPrepared(d.Path) {
+		return d.Path, nil
+	}
+	dir := filepath.Join(run, "data")
+	if isPrepared(dir) {
+		log.Info("reusing prepared data", "dir", dir)
+		return dir, nil
+	}
+	if d.Path != "" {
+		if _, err := os.Stat(d.Path); err != nil {
+			return "", fmt.Errorf("pretrain: data: %w", err)
+		}
+	}
+	return dir, prepare(ctx, d, dir, seed, log)
+}
+
+func isPrepared(dir string) bool {
+	for _, f := range []string{TokenizerFile, "train.bin", "val.bin"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// prepare runs the data pipeline of `train data prepare` into dir.
+func prepare(ctx context.Context, d configs.Data, dir string, seed uint64,
+	log *slog.Logger) error {
+	o := data.DefaultPrepareOptions()
+	o.OutDir, o.VocabSize, o.ValFraction = dir, d.VocabSize, d.ValFraction
+	o.Seed, o.NoDedup = int64(seed), d.NoDedup
+	o.Read.BlankLineDocs, o.Read.TextField = d.BlankLineDocs, d.TextField
+	if d.Path != "" {
+		o.Inputs = []string{d.Path}
+	}
+	for _, kv := range d.Filters {
+		if err := o.Filter.SetFlag(kv); err != nil {
+			return fmt.Errorf("pretrain: data.filters: %w", err)
+		}
+	}
+	src := d.Path
+	if src == "" {
+		src = "built-in corpus"
+	}
+	log.Info("preparing data", "from", src, "into", dir,
+		"vocab_size", d.VocabSize)
+	rep, err := data.Prepare(ctx, o, log)
+	if err != nil {
+		return fmt.Errorf("pretrain: %w", err)
+	}
+	log.Info("data prepared", "docs_kept", rep.DocsKept,
+		"docs_in", rep.DocsIn, "train_tokens", rep.Train.Tokens,
+		"val_tokens", rep.Val.Tokens, "bytes_per_token",
+		round(rep.BytesPerToken, 3))
+	return nil
+}

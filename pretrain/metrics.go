@@ -1,0 +1,107 @@
+package pretrain
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+)
+
+// metricsLog appends records to RUN/metrics.jsonl and remembers the
+// loss curves for loss.png.
+type metricsLog struct {
+	f           *os.File
+	train, eval plotter.XYs
+}
+
+// openMetrics opens metrics.jsonl, dropping records past step (those of
+// a run that is being resumed from an earlier checkpoint), and reloads
+// the curves.
+func openMetrics(run string, step int) (*metricsLog, error) {
+	path := filepath.Join(run, "metrics.jsonl")
+	m := &metricsLog{}
+	var kept bytes.Buffer
+	if b, err := os.ReadFile(path); err == nil {
+		sc := bufio.NewScanner(bytes.NewReader(b))
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			var rec map[string]float64
+			if json.Unmarshal(sc.Bytes(), &rec) != nil ||
+				int(rec["step"]) > step {
+				continue
+			}
+			kept.Write(sc.Bytes())
+			kept.WriteByte('\n')
+			m.remember(rec)
+		}
+	}
+	if err := os.WriteFile(path, kept.Bytes(), 0o644); err != nil {
+		return nil, fmt.Errorf("pretrain: metrics: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("pretrain: metrics: %w", err)
+	}
+	m.f = f
+	return m, nil
+}
+
+func (m *metricsLog) remember(rec map[string]float64) {
+	if v, ok := rec["loss"]; ok {
+		m.train = append(m.train, plotter.XY{X: rec["step"], Y: v})
+	}
+	if v, ok := rec["val_loss"]; ok {
+		m.eval = append(m.eval, plotter.XY{X: rec["step"], Y: v})
+	}
+}
+
+// write appends one record.
+func (m *metricsLog) write(rec map[string]float64) {
+	m.remember(rec)
+	b, _ := json.Marshal(rec)
+	m.f.Write(append(b, '\n'))
+}
+
+func (m *metricsLog) close() { m.f.Close() }
+
+// plot draws the train and validation loss curves into path.
+func (m *metricsLog) plot(path, stage string) error {
+	if len(m.train) == 0 {
+		return nil
+	}
+	p := plot.New()
+	p.Title.Text = stage + " loss"
+	p.X.Label.Text = "step"
+	p.Y.Label.Text = "loss (nats/token)"
+	train, err := plotter.NewLine(m.train)
+	if err != nil {
+		return fmt.Errorf("pretrain: plot: %w", err)
+	}
+	p.Add(train)
+	p.Legend.Add("train", train)
+	if len(m.eval) > 0 {
+		val, err := plotter.NewLine(m.eval)
+		if err != nil {
+			return fmt.Errorf("pretrain: plot: %w", err)
+		}
+		val.Color = plotter.DefaultGlyphStyle.Color
+		val.Width = vg.Points(2)
+		val.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
+		p.Add(val)
+		p.Legend.Add("validation", val)
+	}
+	tmp := path + ".tmp.png"
+	if err := p.Save(7*vg.Inch, 4*vg.Inch, tmp); err != nil {
+		return fmt.Errorf("pretrain: plot: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("pretrain: plot: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,210 @@
+package pretrain
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tinyseek/tinyseek/configs"
+	"github.com/tinyseek/tinyseek/data"
+	"github.com/tinyseek/tinyseek/data/tokenizer"
+)
+
+// preparedDir writes a small prepared data folder (tokenizer, train.bin,
+// val.bin) the way `train data prepare` lays it out.
+func preparedDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	var docs []string
+	for i := 0; i < 60; i++ {
+		docs = append(docs, strings.Repeat("the cat sat on the mat. ", 3)+
+			strings.Repeat("a dog ran far away. ", i%4+1))
+	}
+	tok, err := tokenizer.Train(slices.Values(docs), 300,
+		tokenizer.TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tok.Save(filepath.Join(dir, TokenizerFile)); err != nil {
+		t.Fatal(err)
+	}
+	for _, split := range []struct {
+		name string
+		docs []string
+	}{{"train.bin", docs[:50]}, {"val.bin", docs[50:]}} {
+		w, err := data.CreateShard(filepath.Join(dir, split.name),
+			tok.VocabSize())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range split.docs {
+			if err := w.WriteDoc(tok.Encode(d), len(d)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func testConfig(t *testing.T, dataDir string, steps int) configs.Config {
+	t.Helper()
+	yaml := `
+model:
+  hidden_size: 32
+  num_hidden_layers: 2
+  num_attention_heads: 2
+  kv_lora_rank: 16
+  qk_nope_head_dim: 8
+  qk_rope_head_dim: 8
+  v_head_dim: 8
+  intermediate_size: 64
+  moe_intermediate_size: 16
+  n_routed_experts: 4
+  num_experts_per_tok: 2
+  n_shared_experts: 1
+  first_k_dense_replace: 1
+  dropout: 0.1
+  max_position_embeddings: 64
+train:
+  batch_size: 4
+  seq_len: 16
+  grad_accum: 2
+  warmup_steps: 3
+  eval_every: 4
+  eval_batches: 2
+  log_every: 1
+  save_every: 3
+  sample_tokens: 8
+`
+	c, err := configs.Load([]configs.Source{{Name: "test", YAML: []byte(yaml)}},
+		[]string{"train.steps=" + itoa(steps)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Data.Path = dataDir
+	return c
+}
+
+func itoa(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// losses reads (step → loss, lr) from a run's metrics.jsonl.
+func losses(t *testing.T, run string) map[int][2]float64 {
+	t.Helper()
+	f, err := os.Open(filepath.Join(run, "metrics.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := map[int][2]float64{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var rec map[string]float64
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			t.Fatal(err)
+		}
+		if l, ok := rec["loss"]; ok {
+			out[int(rec["step"])] = [2]float64{l, rec["lr"]}
+		}
+	}
+	return out
+}
+
+// TestResumeReproducesUninterruptedRun is the exact-resume guarantee: a
+// run of 10 steps and a run stopped after 5 and resumed log bitwise the
+// same loss and learning rate at every step.
+func TestResumeReproducesUninterruptedRun(t *testing.T) {
+	dataDir := preparedDir(t)
+	ctx := context.Background()
+
+	whole := filepath.Join(t.TempDir(), "whole")
+	_, err := Run(ctx, Options{Config: testConfig(t, dataDir, 10),
+		Out: whole, Log: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	split := filepath.Join(t.TempDir(), "split")
+	_, err = Run(ctx, Options{Config: testConfig(t, dataDir, 10),
+		Out: split, StopAfter: 5, Log: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(ctx, Options{Config: testConfig(t, dataDir, 10),
+		Out: split, Resume: true, Log: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	a, b := losses(t, whole), losses(t, split)
+	if len(a) != 10 || len(b) != 10 {
+		t.Fatalf("logged %d and %d steps, want 10", len(a), len(b))
+	}
+	for step := 1; step <= 10; step++ {
+		if a[step] != b[step] {
+			t.Errorf("step %d: uninterrupted (loss, lr) %v, resumed %v",
+				step, a[step], b[step])
+		}
+	}
+}
+
+func TestRunRefusesToOverwriteAndShapeChanges(t *testing.T) {
+	dataDir := preparedDir(t)
+	run := filepath.Join(t.TempDir(), "run")
+	ctx := context.Background()
+	if _, err := Run(ctx, Options{Config: testConfig(t, dataDir, 3),
+		Out: run, Log: quiet()}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Run(ctx, Options{Config: testConfig(t, dataDir, 6), Out: run,
+		Log: quiet()})
+	if err == nil || !strings.Contains(err.Error(), "--resume") {
+		t.Fatalf("second run without --resume: err = %v", err)
+	}
+	cfg := testConfig(t, dataDir, 6)
+	cfg.Model.HiddenSize, cfg.Model.NumHiddenLayers = 48, 3
+	_, err = Run(ctx, Options{Config: cfg, Out: run, Resume: true,
+		Log: quiet()})
+	for _, want := range []string{"hidden_size: 32 → 48",
+		"num_hidden_layers: 2 → 3"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("resume with another shape: err = %v, want %q", err,
+				want)
+		}
+	}
+}
+
+func TestInterruptSavesCheckpoint(t *testing.T) {
+	dataDir := preparedDir(t)
+	run := filepath.Join(t.TempDir(), "run")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // as if Ctrl-C arrived during the first step
+	_, err := Run(ctx, Options{Config: testConfig(t, dataDir, 10),
+		Out: run, Log: quiet()})
+	if err == nil || !strings.Contains(err.Error(), "interrupted after "+
+		"step 1") {
+		t.Fatalf("err = %v", err)
+	}
+	names, _ := os.ReadDir(filepath.Join(run, "checkpoints"))
+	found := false
+	for _, n := range names {
+		found = found || n.Name() == "step-000001"
+	}
+	if !found {
+		t.Fatalf("no checkpoint after the interrupt: %v", names)
+	}
+}

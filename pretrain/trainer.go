@@ -1,0 +1,203 @@
+package pretrain
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"time"
+
+	ag "github.com/tinyseek/tinyseek/autograd"
+	"github.com/tinyseek/tinyseek/autograd/optim"
+	"github.com/tinyseek/tinyseek/checkpoints"
+	"github.com/tinyseek/tinyseek/configs"
+	"github.com/tinyseek/tinyseek/data/tokenizer"
+	"github.com/tinyseek/tinyseek/layers"
+)
+
+// Batch is one micro-batch: ids and targets (B·T, −1 = no loss).
+type Batch struct {
+	IDs, Targets []int32
+	B, T         int
+	Opts         layers.ForwardOptions
+	// Active is the number of targets that count (for tokens/s).
+	Active int
+}
+
+// Eval is the result of one validation pass.
+type Eval struct {
+	Metrics map[string]float64 // val_loss is required
+	Sample  string
+}
+
+// Trainer runs the optimisation loop of any stage.
+type Trainer struct {
+	Stage string
+	Run   string
+	Cfg   configs.Config
+	Model *layers.Model
+	Tok   *tokenizer.Tokenizer
+	Opt   *optim.AdamW
+	State *checkpoints.State
+	Log   *slog.Logger
+	// Progress receives the progress bar; nil or a non-terminal means
+	// slog lines instead.
+	Progress io.Writer
+
+	// Batch returns micro-batch micro of step; it must depend only on
+	// (seed, step, micro) so resumed runs see the same data.
+	Batch func(step, micro int) Batch
+	// Evaluate runs validation in eval mode.
+	Evaluate func() (Eval, error)
+	// SaveExtra writes stage-specific files into a checkpoint folder.
+	SaveExtra func(dir string) error
+	// StopAfter, when positive, ends the run after that step with a
+	// checkpoint, leaving the schedule as if it went on: the same as
+	// interrupting it there.
+	StopAfter int
+
+	metrics  *metricsLog
+	last     Eval
+	lastNorm float64
+}
+
+// Schedule returns the learning-rate schedule of the config.
+func Schedule(t configs.Train) optim.Schedule {
+	return optim.Schedule{MaxLR: t.LR, MinLR: t.MinLR,
+		WarmupSteps: t.WarmupSteps, TotalSteps: t.Steps}
+}
+
+// NewOptimizer builds AdamW over the model's parameters: decay on
+// matrices, never on norms, and on embeddings only when configured.
+func NewOptimizer(m *layers.Model, t configs.Train) *optim.AdamW {
+	cfg := optim.AdamWConfig{Beta1: t.Beta1, Beta2: t.Beta2, Eps: 1e-8,
+		WeightDecay: t.WeightDecay}
+	return optim.NewAdamW(m.Params(), cfg, func(p *ag.Tensor) bool {
+		if len(p.Shape) < 2 {
+			return false
+		}
+		return t.DecayEmbeddings || !isEmbedding(p.Name)
+	})
+}
+
+func isEmbedding(name string) bool {
+	return name == "model.embed_tokens.weight" ||
+		name == "model.embed_positions.weight"
+}
+
+// Train runs from t.State.Step to the configured number of steps. It
+// returns the last evaluation.
+func (t *Trainer) Train(ctx context.Context) (Eval, error) {
+	var err error
+	t.metrics, err = openMetrics(t.Run, t.State.Step)
+	if err != nil {
+		return Eval{}, err
+	}
+	defer t.metrics.close()
+	tc := t.Cfg.Train
+	sched := Schedule(tc)
+	tp := ag.NewTape()
+	bar := newProgress(t.Progress, tc.Steps, t.State.Step)
+	defer bar.finish()
+
+	bad, tick := 0, time.Now()
+	tokens := 0
+	for t.State.Step < tc.Steps {
+		step := t.State.Step
+		lr := sched.LR(step)
+		began := time.Now()
+		loss, n, ok := t.step(tp, step, lr)
+		stepTPS := float64(n) / time.Since(began).Seconds()
+		tokens += n
+		if !ok {
+			bad++
+			t.State.BadSteps++
+			t.Log.Warn("non-finite loss or gradients, update skipped",
+				"step", step, "in_a_row", bad)
+			if bad >= tc.MaxBadSteps {
+				return t.last, fmt.Errorf("%s: step %d: %d steps in a row "+
+					"with non-finite loss or gradients; lower train.lr or "+
+					"raise train.grad_clip", t.Stage, step, bad)
+			}
+		} else {
+			bad = 0
+		}
+		t.State.Step++
+		t.State.LR = lr
+		t.State.TokensSeen += int64(n)
+
+		// Log, evaluate and checkpoint on their schedules.
+		done := t.State.Step == tc.Steps
+		if t.State.Step%tc.LogEvery == 0 || done {
+			secs := time.Since(tick).Seconds()
+			t.logStep(bar, loss, lr, float64(tokens)/secs)
+			tick, tokens = time.Now(), 0
+		}
+		bar.set(t.State.Step, loss, lr, stepTPS)
+		if t.State.Step%tc.EvalEvery == 0 || done {
+			if err := t.evaluate(); err != nil {
+				return t.last, err
+			}
+		}
+		stop := ctx.Err() != nil
+		pause := t.State.Step == t.StopAfter
+		if t.State.Step%tc.SaveEvery == 0 || done || stop || pause {
+			if err := t.save(); err != nil {
+				return t.last, err
+			}
+		}
+		if pause {
+			t.Log.Info(t.Stage+" stopped as asked; continue with --resume",
+				"step", t.State.Step)
+			return t.last, nil
+		}
+		if stop {
+			return t.last, fmt.Errorf("%s: interrupted after step %d; "+
+				"checkpoint saved, continue with --resume: %w", t.Stage,
+				t.State.Step, ctx.Err())
+		}
+	}
+	return t.last, nil
+}
+
+// step runs one optimizer step and returns the mean micro-batch loss,
+// the tokens trained on, and whether the update was taken.
+func (t *Trainer) step(tp *ag.Tape, step int, lr float64) (float64,
+	int, bool) {
+	tc := t.Cfg.Train
+	params := t.Model.Params()
+	ag.ZeroGrads(params)
+	tp.SeedDropout(t.State.Seed*1_000_003 + uint64(step))
+
+	// 1. Forward and backward over the micro-batches; the gradients
+	// accumulate, each loss scaled by 1/accum.
+	var sum float64
+	tokens := 0
+	finite := true
+	for micro := 0; micro < tc.GradAccum; micro++ {
+		b := t.Batch(step, micro)
+		loss, _ := t.Model.Loss(tp, b.IDs, b.Targets, b.B, b.T, b.Opts)
+		v := float64(loss.Item())
+		if loss.RequiresGrad() {
+			tp.Backward(tp.Scale(loss, 1/float32(tc.GradAccum)))
+		}
+		tp.Reset()
+		finite = finite && !math.IsNaN(v) && !math.IsInf(v, 0)
+		sum += v
+		tokens += b.Active
+	}
+	loss := sum / float64(tc.GradAccum)
+
+	// 2. Skip the update when anything is not finite.
+	if !finite || !ag.GradsFinite(params) {
+		return loss, tokens, false
+	}
+
+	// 3. Clip, update, rebalance the experts.
+	norm := optim.ClipGradNorm(params, tc.GradClip)
+	t.Opt.Step(lr)
+	t.Model.UpdateBias()
+	t.lastNorm = norm
+	return loss, tokens, true
+}
