@@ -1,0 +1,141 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tinyseek/tinyseek/configs"
+	"github.com/tinyseek/tinyseek/pretrain"
+)
+
+// runFlags are the config flags shared by the training commands.
+type runFlags struct {
+	config, preset string
+	sets           []string
+	steps, batch   int
+	seq            int
+	lr             float64
+	seed           int64
+}
+
+func (f *runFlags) register(cmd *cobra.Command, preset string) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.config, "config", "", "YAML config file (instead "+
+		"of --preset)")
+	fl.StringVar(&f.preset, "preset", preset, "built-in preset: "+
+		fmt.Sprint(configs.Presets()))
+	fl.StringArrayVar(&f.sets, "set", nil, "override any key, e.g. "+
+		"--set train.warmup_steps=50 --set model.dropout=0.1")
+	fl.IntVar(&f.steps, "steps", 0, "optimizer steps (train.steps)")
+	fl.IntVar(&f.batch, "batch", 0, "sequences per micro-batch "+
+		"(train.batch_size)")
+	fl.IntVar(&f.seq, "seq", 0, "tokens per sequence (train.seq_len)")
+	fl.Float64Var(&f.lr, "lr", 0, "peak learning rate (train.lr)")
+	fl.Int64Var(&f.seed, "seed", -1, "random seed (train.seed)")
+}
+
+// load resolves defaults < preset or --config < flags < --set.
+func (f *runFlags) load(cmd *cobra.Command) (configs.Config, error) {
+	var src configs.Source
+	var err error
+	if f.config != "" {
+		if cmd.Flags().Changed("preset") {
+			return configs.Config{}, fmt.Errorf("give --config or " +
+				"--preset, not both")
+		}
+		src, err = configs.LoadFile(f.config)
+	} else {
+		var b []byte
+		b, err = configs.Preset(f.preset)
+		src = configs.Source{Name: "preset " + f.preset, YAML: b}
+	}
+	if err != nil {
+		return configs.Config{}, err
+	}
+	var sets []string
+	flag := func(name, key string, v any) {
+		if cmd.Flags().Changed(name) {
+			sets = append(sets, fmt.Sprintf("%s=%v", key, v))
+		}
+	}
+	flag("steps", "train.steps", f.steps)
+	flag("batch", "train.batch_size", f.batch)
+	flag("seq", "train.seq_len", f.seq)
+	flag("lr", "train.lr", f.lr)
+	flag("seed", "train.seed", f.seed)
+	return configs.Load([]configs.Source{src}, append(sets, f.sets...))
+}
+
+type pretrainOptions struct {
+	run       runFlags
+	data      string
+	out       string
+	resume    bool
+	stopAfter int
+}
+
+func newPretrainCmd() *cobra.Command {
+	var o pretrainOptions
+	cmd := &cobra.Command{
+		Use:   "pretrain",
+		Short: "Pretrain the model by next-token prediction",
+		Long: "Pretrain a DeepSeek-style model (MLA + MoE) by next-token " +
+			"prediction.\nWithout --data it trains on the built-in corpus. " +
+			"--data takes a text,\nJSONL or parquet file or folder (cleaned, " +
+			"deduplicated and tokenized\ninto RUN/data first) or a folder " +
+			"written by `train data prepare`.",
+		Example: "  train pretrain\n" +
+			"  train pretrain --preset shakespeare --data tinyshakespeare.txt" +
+			" --out runs/shakespeare\n" +
+			"  train pretrain --resume --steps 2000",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runPretrain(cmd, o)
+		},
+	}
+	o.run.register(cmd, "tiny")
+	cmd.Flags().StringVar(&o.data, "data", "", "training text or "+
+		"prepared data folder (default: built-in corpus)")
+	cmd.Flags().StringVar(&o.out, "out", "runs/pretrain", "run folder")
+	cmd.Flags().BoolVar(&o.resume, "resume", false, "continue from the "+
+		"run folder's latest checkpoint")
+	cmd.Flags().IntVar(&o.stopAfter, "stop-after", 0, "save and stop "+
+		"after this step, as an interrupt would (the schedule still "+
+		"spans --steps)")
+	return cmd
+}
+
+func runPretrain(cmd *cobra.Command, o pretrainOptions) error {
+	cfg, err := o.run.load(cmd)
+	if err != nil {
+		return err
+	}
+	if o.data != "" {
+		cfg.Data.Path = o.data
+	}
+	log, err := logger()
+	if err != nil {
+		return err
+	}
+	res, err := pretrain.Run(cmd.Context(), pretrain.Options{
+		Config: cfg, Out: o.out, Resume: o.resume, Log: log,
+		Progress: os.Stderr, StopAfter: o.stopAfter})
+	if err != nil {
+		return err
+	}
+	printEval(res.Steps, res.Eval)
+	fmt.Printf("checkpoint %s\n", res.Dir)
+	return nil
+}
+
+// printEval writes the final metrics and sample to stdout.
+func printEval(steps int, ev pretrain.Eval) {
+	m := ev.Metrics
+	fmt.Printf("step %d val_loss %.4f val_ppl %.3f val_bpb %.4f\n", steps,
+		m["val_loss"], m["val_ppl"], m["val_bpb"])
+	if ev.Sample != "" {
+		fmt.Printf("sample:\n%s\n", ev.Sample)
+	}
+}
