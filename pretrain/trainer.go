@@ -52,6 +52,13 @@ type Trainer struct {
 	Evaluate func() (Eval, error)
 	// SaveExtra writes stage-specific files into a checkpoint folder.
 	SaveExtra func(dir string) error
+	// LossFn, when set, replaces the model's next-token loss (the
+	// reward model's pairwise loss, for instance).
+	LossFn func(tp *ag.Tape, b Batch) *ag.Tensor
+	// Params, when set, are the tensors the optimizer updates (the
+	// model's plus a head); default Model.Params().
+	Params []*ag.Tensor
+
 	// StopAfter, when positive, ends the run after that step with a
 	// checkpoint, leaving the schedule as if it went on: the same as
 	// interrupting it there.
@@ -139,6 +146,7 @@ func (t *Trainer) Train(ctx context.Context) (Eval, error) {
 			if err := t.evaluate(); err != nil {
 				return t.last, err
 			}
+			tick = time.Now() // tokens/s counts training time only
 		}
 		stop := ctx.Err() != nil
 		pause := t.State.Step == t.StopAfter
@@ -166,7 +174,7 @@ func (t *Trainer) Train(ctx context.Context) (Eval, error) {
 func (t *Trainer) step(tp *ag.Tape, step int, lr float64) (float64,
 	int, bool) {
 	tc := t.Cfg.Train
-	params := t.Model.Params()
+	params := t.params()
 	ag.ZeroGrads(params)
 	tp.SeedDropout(t.State.Seed*1_000_003 + uint64(step))
 
@@ -177,7 +185,7 @@ func (t *Trainer) step(tp *ag.Tape, step int, lr float64) (float64,
 	finite := true
 	for micro := 0; micro < tc.GradAccum; micro++ {
 		b := t.Batch(step, micro)
-		loss, _ := t.Model.Loss(tp, b.IDs, b.Targets, b.B, b.T, b.Opts)
+		loss := t.loss(tp, b)
 		v := float64(loss.Item())
 		if loss.RequiresGrad() {
 			tp.Backward(tp.Scale(loss, 1/float32(tc.GradAccum)))
@@ -200,4 +208,19 @@ func (t *Trainer) step(tp *ag.Tape, step int, lr float64) (float64,
 	t.Model.UpdateBias()
 	t.lastNorm = norm
 	return loss, tokens, true
+}
+
+func (t *Trainer) params() []*ag.Tensor {
+	if t.Params != nil {
+		return t.Params
+	}
+	return t.Model.Params()
+}
+
+func (t *Trainer) loss(tp *ag.Tape, b Batch) *ag.Tensor {
+	if t.LossFn != nil {
+		return t.LossFn(tp, b)
+	}
+	loss, _ := t.Model.Loss(tp, b.IDs, b.Targets, b.B, b.T, b.Opts)
+	return loss
 }
