@@ -3,6 +3,7 @@ package layers
 import (
 	"fmt"
 	"math"
+	"sync"
 
 	ag "github.com/tinyseek/tinyseek/autograd"
 )
@@ -15,8 +16,10 @@ type MoE struct {
 	Experts []*MLP
 	Shared  *MLP // nil when n_shared_experts is 0
 
-	// load counts the tokens routed to each expert by the last
-	// recording forward (padding excluded).
+	// load counts the tokens routed to each expert by the recording
+	// forwards since the last UpdateBias (padding excluded): all
+	// micro-batches of a step, from any number of goroutines.
+	mu   sync.Mutex
 	load []float32
 }
 
@@ -166,7 +169,8 @@ func topK(x []float32, out []int32) {
 
 // count adds each non-pad token's choices to the load counters.
 func (e *MoE) count(idx []int32, pad []bool, K int) {
-	clear(e.load)
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	for i, ex := range idx {
 		if pad == nil || !pad[i/K] {
 			e.load[ex]++
@@ -264,7 +268,8 @@ func balanceLoss(tp *ag.Tape, c Config, s *ag.Tensor, idx []int32,
 }
 
 // ExpertLoad returns, per MoE layer (in layer order), the number of
-// tokens routed to each expert by the last recording forward.
+// tokens routed to each expert by the recording forwards since the last
+// UpdateBias.
 func (m *Model) ExpertLoad() [][]float32 {
 	var out [][]float32
 	for _, b := range m.Layers {
@@ -276,9 +281,11 @@ func (m *Model) ExpertLoad() [][]float32 {
 }
 
 // UpdateBias applies the aux-loss-free balancing step after an
-// optimizer step: bᵢ += γ·sign(mean load − loadᵢ), from the loads of the
-// last recording forward. Overloaded experts become less likely picks.
+// optimizer step: bᵢ += γ·sign(mean load − loadᵢ), from the loads counted
+// since the previous call, which it then resets. Overloaded experts
+// become less likely picks.
 func (m *Model) UpdateBias() {
+	defer m.ResetLoad()
 	g := float32(m.Cfg.BiasUpdateSpeed)
 	for _, b := range m.Layers {
 		if b.MoE == nil {
@@ -296,6 +303,16 @@ func (m *Model) UpdateBias() {
 			case l > mean:
 				b.MoE.Bias.Data[i] -= g
 			}
+		}
+	}
+}
+
+// ResetLoad forgets the counted loads (a trainer calls it when it
+// skips an update).
+func (m *Model) ResetLoad() {
+	for _, b := range m.Layers {
+		if b.MoE != nil {
+			clear(b.MoE.load)
 		}
 	}
 }

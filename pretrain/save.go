@@ -22,7 +22,7 @@ func (t *Trainer) logStep(bar *progress, loss, lr, tps float64) {
 	rec := map[string]float64{"step": float64(t.State.Step),
 		"loss": loss, "lr": lr, "grad_norm": t.lastNorm,
 		"tokens_per_sec": tps}
-	for i, load := range t.Model.ExpertLoad() {
+	for i, load := range t.lastLoad {
 		rec[fmt.Sprintf("expert_load_ratio_%d", i)] = loadRatio(load)
 	}
 	t.metrics.write(rec)

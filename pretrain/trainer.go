@@ -67,6 +67,7 @@ type Trainer struct {
 	metrics  *metricsLog
 	last     Eval
 	lastNorm float64
+	lastLoad [][]float32
 }
 
 // Schedule returns the learning-rate schedule of the config.
@@ -198,7 +199,9 @@ func (t *Trainer) step(tp *ag.Tape, step int, lr float64) (float64,
 	loss := sum / float64(tc.GradAccum)
 
 	// 2. Skip the update when anything is not finite.
+	t.lastLoad = t.Model.ExpertLoad()
 	if !finite || !ag.GradsFinite(params) {
+		t.Model.ResetLoad()
 		return loss, tokens, false
 	}
 
