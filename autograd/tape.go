@@ -19,6 +19,10 @@ type Tape struct {
 
 	// rng drives dropout; seeded so runs are reproducible.
 	rng *rand.Rand
+
+	// paramGrads, when set, receives parameter gradients instead of the
+	// parameters' own buffers (see RedirectGrads).
+	paramGrads map[*Tensor][]float32
 }
 
 type node struct {
@@ -160,8 +164,22 @@ func (tp *Tape) push(out *Tensor, back func()) {
 	tp.nodes = append(tp.nodes, node{out: out, back: back})
 }
 
+// RedirectGrads makes this tape accumulate the gradient of each
+// parameter in bufs into the given buffer instead of the parameter's
+// Grad. Data-parallel training gives every worker's tape its own
+// buffers, then sums them in a fixed order, so parameters can be shared
+// between goroutines without a race. nil restores the default.
+func (tp *Tape) RedirectGrads(bufs map[*Tensor][]float32) {
+	tp.paramGrads = bufs
+}
+
 // gradOf returns t's gradient buffer, allocating a zeroed one if needed.
 func (tp *Tape) gradOf(t *Tensor) []float32 {
+	if t.param && tp.paramGrads != nil {
+		if g, ok := tp.paramGrads[t]; ok {
+			return g
+		}
+	}
 	if t.Grad == nil {
 		t.Grad = tp.allocZero(len(t.Data))
 	}

@@ -239,3 +239,40 @@ func TestTopKOrderAndTies(t *testing.T) {
 		}
 	}
 }
+
+func TestRedirectGradsSplitsBatchExactly(t *testing.T) {
+	// Two tapes, each with half the rows and its own gradient buffer,
+	// sum to the gradient of the whole batch.
+	r := rand.New(rand.NewPCG(5, 5))
+	w := NewParam("w", 6, 4)
+	w.FillNormal(r, 1)
+	x := New(make([]float32, 8*4), 8, 4)
+	x.FillNormal(r, 1)
+	loss := func(tp *Tape, x *Tensor) {
+		tp.Backward(tp.Sum(tp.Tanh(tp.Linear(x, w))))
+	}
+	loss(NewTape(), x)
+	whole := append([]float32(nil), w.Grad...)
+
+	w.ZeroGrad()
+	other := make([]float32, w.Size())
+	tp1 := NewTape()
+	tp1.RedirectGrads(map[*Tensor][]float32{w: other})
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		loss(NewTape(), New(x.Data[:16], 4, 4))
+	}()
+	go func() {
+		defer wg.Done()
+		loss(tp1, New(x.Data[16:], 4, 4))
+	}()
+	wg.Wait()
+	for i := range whole {
+		got := w.Grad[i] + other[i]
+		if math.Abs(float64(got-whole[i])) > 1e-5 {
+			t.Fatalf("split gradient %v, whole %v", got, whole[i])
+		}
+	}
+}

@@ -44,6 +44,9 @@ func (c Config) Validate() error {
 			bad(b.key, "must be in [0, 1), got %v", b.v)
 		}
 	}
+	if t.Workers < 0 {
+		bad("train.workers", "must be ≥ 0, got %d", t.Workers)
+	}
 	if t.WeightDecay < 0 || t.GradClip < 0 || t.KeepLast < 0 {
 		bad("train", "weight_decay, grad_clip and keep_last must be ≥ 0")
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	ag "github.com/tinyseek/tinyseek/autograd"
+	"github.com/tinyseek/tinyseek/checkpoints"
 	"github.com/tinyseek/tinyseek/configs"
 	"github.com/tinyseek/tinyseek/layers"
 )
@@ -31,28 +32,29 @@ func BenchStep(cfg configs.Config, steps, warmup int) (BenchResult, error) {
 		return BenchResult{}, err
 	}
 	B, T := cfg.Train.BatchSize, cfg.Train.SeqLen
-	opt := NewOptimizer(m, cfg.Train)
 	r := rand.New(rand.NewPCG(cfg.Train.Seed, 1))
 	x, y := make([]int32, B*T), make([]int32, B*T)
 	for i := range x {
 		x[i] = int32(r.IntN(cfg.Model.VocabSize))
 		y[i] = int32(r.IntN(cfg.Model.VocabSize))
 	}
+
+	// The trainer's own step: the same data-parallel path, clipping and
+	// AdamW update as a real run.
+	cfg.Train.GradAccum = 1
+	tr := &Trainer{Cfg: cfg, Model: m, Opt: NewOptimizer(m, cfg.Train),
+		Workers: cfg.Train.Workers,
+		State:   &checkpoints.State{Seed: cfg.Train.Seed},
+		Batch: func(int, int) Batch {
+			return Batch{IDs: x, Targets: y, B: B, T: T, Active: B * T}
+		}}
 	tp := ag.NewTape()
-	step := func() {
-		ag.ZeroGrads(m.Params())
-		loss, _ := m.Loss(tp, x, y, B, T, layers.ForwardOptions{})
-		tp.Backward(loss)
-		tp.Reset()
-		opt.Step(1e-3)
-		m.UpdateBias()
-	}
 	for i := 0; i < warmup; i++ {
-		step()
+		tr.step(tp, i, 1e-3)
 	}
 	start := time.Now()
 	for i := 0; i < steps; i++ {
-		step()
+		tr.step(tp, i, 1e-3)
 	}
 	secs := time.Since(start).Seconds()
 	return BenchResult{Batch: B, Seq: T, Steps: steps,

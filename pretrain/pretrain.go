@@ -138,6 +138,7 @@ func newTrainer(o Options, cfg configs.Config,
 	tr := &Trainer{Stage: "pretrain", Run: o.Out, Cfg: cfg, Model: m,
 		Tok: tok, Opt: NewOptimizer(m, cfg.Train), Log: o.Log,
 		Progress: o.Progress, StopAfter: o.StopAfter,
+		Workers: cfg.Train.Workers,
 		State: &checkpoints.State{Stage: "pretrain", Seed: cfg.Train.Seed}}
 	if !o.Resume {
 		return tr, nil

@@ -208,3 +208,28 @@ func TestInterruptSavesCheckpoint(t *testing.T) {
 		t.Fatalf("no checkpoint after the interrupt: %v", names)
 	}
 }
+
+// TestWorkerCountsAgree: the data-parallel split changes only the order
+// of float additions, so one and two workers agree to float rounding.
+func TestWorkerCountsAgree(t *testing.T) {
+	dataDir := preparedDir(t)
+	ctx := context.Background()
+	runs := map[int]map[int][2]float64{}
+	for _, w := range []int{1, 2} {
+		cfg := testConfig(t, dataDir, 6)
+		cfg.Model.Dropout = 0 // dropout masks differ per worker split
+		cfg.Train.Workers = w
+		out := filepath.Join(t.TempDir(), "run")
+		if _, err := Run(ctx, Options{Config: cfg, Out: out,
+			Log: quiet()}); err != nil {
+			t.Fatal(err)
+		}
+		runs[w] = losses(t, out)
+	}
+	for step := 1; step <= 6; step++ {
+		a, b := runs[1][step][0], runs[2][step][0]
+		if d := a - b; d > 1e-5 || d < -1e-5 {
+			t.Errorf("step %d: 1 worker %.8f, 2 workers %.8f", step, a, b)
+		}
+	}
+}

@@ -64,6 +64,12 @@ type Trainer struct {
 	// interrupting it there.
 	StopAfter int
 
+	// Workers splits each micro-batch by rows over this many
+	// goroutines (0: one per core; 1: the deterministic single-worker
+	// mode). Results are bitwise reproducible for a fixed count.
+	Workers int
+
+	workers  []worker
 	metrics  *metricsLog
 	last     Eval
 	lastNorm float64
@@ -177,24 +183,34 @@ func (t *Trainer) step(tp *ag.Tape, step int, lr float64) (float64,
 	tc := t.Cfg.Train
 	params := t.params()
 	ag.ZeroGrads(params)
-	tp.SeedDropout(t.State.Seed*1_000_003 + uint64(step))
 
 	// 1. Forward and backward over the micro-batches; the gradients
 	// accumulate, each loss scaled by 1/accum.
 	var sum float64
 	tokens := 0
 	finite := true
+	seed := t.State.Seed*1_000_003 + uint64(step)
 	for micro := 0; micro < tc.GradAccum; micro++ {
 		b := t.Batch(step, micro)
-		loss := t.loss(tp, b)
-		v := float64(loss.Item())
-		if loss.RequiresGrad() {
-			tp.Backward(tp.Scale(loss, 1/float32(tc.GradAccum)))
+		var v float64
+		if n := t.workerCount(b.B); n > 1 {
+			t.setupWorkers(n, params)
+			v = t.microParallel(b, seed+uint64(micro)<<20, tc.GradAccum)
+		} else {
+			tp.SeedDropout(seed + uint64(micro)<<20)
+			loss := t.loss(tp, b)
+			v = float64(loss.Item())
+			if loss.RequiresGrad() {
+				tp.Backward(tp.Scale(loss, 1/float32(tc.GradAccum)))
+			}
+			tp.Reset()
 		}
-		tp.Reset()
 		finite = finite && !math.IsNaN(v) && !math.IsInf(v, 0)
 		sum += v
 		tokens += b.Active
+	}
+	if len(t.workers) > 1 {
+		t.gatherGrads(params)
 	}
 	loss := sum / float64(tc.GradAccum)
 
