@@ -139,7 +139,7 @@ func newTrainer(o Options, cfg configs.Config,
 		Tok: tok, Opt: NewOptimizer(m, cfg.Train), Log: o.Log,
 		Progress: o.Progress, StopAfter: o.StopAfter,
 		Workers: cfg.Train.Workers,
-		State: &checkpoints.State{Stage: "pretrain", Seed: cfg.Train.Seed}}
+		State:   &checkpoints.State{Stage: "pretrain", Seed: cfg.Train.Seed}}
 	if !o.Resume {
 		return tr, nil
 	}
