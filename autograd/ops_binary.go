@@ -76,10 +76,7 @@ func (tp *Tape) addSub(op string, a, b *Tensor, sign float32) *Tensor {
 				axpy(tp.gradOf(a), 1, out.Grad)
 			}
 			if b.requiresGrad {
-				db := tp.gradOf(b)
-				for i, g := range out.Grad {
-					db[bIndex(mode, i, c)] += sign * g
-				}
+				reduceInto(tp.gradOf(b), out.Grad, nil, mode, c, sign)
 			}
 		})
 	}
@@ -93,28 +90,107 @@ func (tp *Tape) Mul(a, b *Tensor) *Tensor {
 	out := tp.newTensor(a.Shape...)
 
 	// 1. out = a · b.
-	for i, av := range a.Data {
-		out.Data[i] = av * b.Data[bIndex(mode, i, c)]
-	}
+	mulBroadcast(out.Data, a.Data, b.Data, mode, c, false)
 
 	if tp.needs(a, b) {
 		tp.push(out, func() {
 			// 1. da += dout·b; db += dout·a summed over broadcast axes.
 			if a.requiresGrad {
-				da := tp.gradOf(a)
-				for i, g := range out.Grad {
-					da[i] += g * b.Data[bIndex(mode, i, c)]
-				}
+				mulBroadcast(tp.gradOf(a), out.Grad, b.Data, mode, c, true)
 			}
 			if b.requiresGrad {
-				db := tp.gradOf(b)
-				for i, g := range out.Grad {
-					db[bIndex(mode, i, c)] += g * a.Data[i]
-				}
+				reduceInto(tp.gradOf(b), out.Grad, a.Data, mode, c, 1)
 			}
 		})
 	}
 	return out
+}
+
+// mulBroadcast writes (or adds, when acc) x ⊙ broadcast(y) into dst;
+// x has rows of c columns.
+func mulBroadcast(dst, x, y []float32, mode bcast, c int, acc bool) {
+	dst = dst[:len(x)]
+	for r := 0; r < len(x); r += c {
+		d, xr := dst[r:r+c], x[r:r+c]
+		switch mode {
+		case bcSame:
+			yr := y[r : r+c]
+			if acc {
+				for j, v := range xr {
+					d[j] += v * yr[j]
+				}
+			} else {
+				for j, v := range xr {
+					d[j] = v * yr[j]
+				}
+			}
+		case bcRow:
+			yr := y[:c]
+			if acc {
+				for j, v := range xr {
+					d[j] += v * yr[j]
+				}
+			} else {
+				for j, v := range xr {
+					d[j] = v * yr[j]
+				}
+			}
+		default: // one value per row, or a scalar
+			s := y[0]
+			if mode == bcCol {
+				s = y[r/c]
+			}
+			if acc {
+				for j, v := range xr {
+					d[j] += v * s
+				}
+			} else {
+				for j, v := range xr {
+					d[j] = v * s
+				}
+			}
+		}
+	}
+}
+
+// reduceInto adds sign·Σ g (⊙ x when x is not nil) over the axes that b
+// was broadcast along into db.
+func reduceInto(db, g, x []float32, mode bcast, c int, sign float32) {
+	for r := 0; r < len(g); r += c {
+		gr := g[r : r+c]
+		switch mode {
+		case bcSame, bcRow:
+			d := db[:c]
+			if mode == bcSame {
+				d = db[r : r+c]
+			}
+			if x == nil {
+				axpy(d, sign, gr)
+				continue
+			}
+			xr := x[r : r+c]
+			for j, v := range gr {
+				d[j] += sign * v * xr[j]
+			}
+		default:
+			var s float32
+			if x == nil {
+				for _, v := range gr {
+					s += v
+				}
+			} else {
+				xr := x[r : r+c]
+				for j, v := range gr {
+					s += v * xr[j]
+				}
+			}
+			if mode == bcCol {
+				db[r/c] += sign * s
+			} else {
+				db[0] += sign * s
+			}
+		}
+	}
 }
 
 // Minimum returns the elementwise min of two same-shape tensors; the
