@@ -22,7 +22,16 @@ func expf(x float32) float32 {
 	case x < -87.33654:
 		return 0
 	}
-	k := float32(math.Floor(float64(x*log2e + 0.5)))
+	// Round x·log2(e) to the nearest integer; the conversion truncates
+	// toward zero, hence the sign-dependent half.
+	t := x * log2e
+	if t < 0 {
+		t -= 0.5
+	} else {
+		t += 0.5
+	}
+	ki := int32(t)
+	k := float32(ki)
 	r := x - k*ln2hi - k*ln2lo
 	p := float32(1.9875691500e-4)
 	p = p*r + 1.3981999507e-3
@@ -33,9 +42,9 @@ func expf(x float32) float32 {
 	y := p*r*r + r + 1
 	// 2^k in two halves, so that k = 128 near the top does not
 	// overflow the exponent field.
-	k1 := int32(k) / 2
+	k1 := ki / 2
 	return y * math.Float32frombits(uint32(k1+127)<<23) *
-		math.Float32frombits(uint32(int32(k)-k1+127)<<23)
+		math.Float32frombits(uint32(ki-k1+127)<<23)
 }
 
 // sigmoid is 1/(1+e^−x) in float32.

@@ -126,25 +126,35 @@ func (tp *Tape) GELU(a *Tensor) *Tensor {
 }
 
 // SwiGLU returns silu(a)·b, the gated unit of DeepSeek's MLPs, fused so
-// the silu output is never stored.
+// the silu output is never stored; σ(a) is kept for backward.
 func (tp *Tape) SwiGLU(a, b *Tensor) *Tensor {
 	if !sameShape(a.Shape, b.Shape) {
 		panic("autograd: SwiGLU: shapes " + shapeStr(a) + " and " +
 			shapeStr(b) + " differ")
 	}
 	out := tp.newTensor(a.Shape...)
-	for i, x := range a.Data {
-		out.Data[i] = x * sigmoid(x) * b.Data[i]
+	rec := tp.needs(a, b)
+	var sig []float32
+	if rec {
+		sig = tp.alloc(a.Size())
 	}
-	if tp.needs(a, b) {
+	for i, x := range a.Data {
+		s := sigmoid(x)
+		if rec {
+			sig[i] = s
+		}
+		out.Data[i] = x * s * b.Data[i]
+	}
+	if rec {
 		tp.push(out, func() {
-			swigluBack(tp, a, b, out.Grad)
+			swigluBack(tp, a, b, sig, out.Grad)
 		})
 	}
 	return out
 }
 
-func swigluBack(tp *Tape, a, b *Tensor, dout []float32) {
+// swigluBack: with s = σ(a), d silu(a)/da = s·(1 + a·(1−s)).
+func swigluBack(tp *Tape, a, b *Tensor, sig, dout []float32) {
 	var da, db []float32
 	if a.requiresGrad {
 		da = tp.gradOf(a)
@@ -153,8 +163,7 @@ func swigluBack(tp *Tape, a, b *Tensor, dout []float32) {
 		db = tp.gradOf(b)
 	}
 	for i, g := range dout {
-		x := a.Data[i]
-		s := sigmoid(x)
+		x, s := a.Data[i], sig[i]
 		if da != nil {
 			da[i] += g * b.Data[i] * s * (1 + x*(1-s))
 		}
