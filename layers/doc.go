@@ -26,7 +26,8 @@
 //
 // Balancing follows DeepSeek-V3 §2.1.2: UpdateBias, called by the trainer
 // after each optimizer step, moves each expert's bias by ±γ toward the
-// mean load counted in the last recording forward; an optional
+// mean load counted since the previous update (all micro-batches of a
+// step, from every data-parallel worker); an optional
 // sequence-wise balance loss (α = aux_loss_alpha) is added by Loss.
 //
 // Config keys are Hugging Face DeepSeek-V3 config.json keys, plus
