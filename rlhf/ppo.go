@@ -1,0 +1,313 @@
+package rlhf
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"time"
+
+	"github.com/tinyseek/tinyseek/autograd/optim"
+	"github.com/tinyseek/tinyseek/checkpoints"
+	"github.com/tinyseek/tinyseek/configs"
+	"github.com/tinyseek/tinyseek/data"
+	"github.com/tinyseek/tinyseek/data/tokenizer"
+	"github.com/tinyseek/tinyseek/layers"
+	"github.com/tinyseek/tinyseek/pretrain"
+)
+
+// PPODefaults is the YAML the ppo command starts from, below --config
+// and --set; train.steps counts PPO iterations (rollout batches).
+const PPODefaults = `
+train:
+  steps: 60
+  lr: 3.0e-5
+  min_lr: 3.0e-5
+  warmup_steps: 0
+  weight_decay: 0.0
+  eval_every: 20
+  log_every: 1
+  save_every: 20
+`
+
+// PPOConfig holds the PPO stage's own settings.
+type PPOConfig struct {
+	// RolloutBatch is responses sampled per iteration. Default 16.
+	RolloutBatch int `yaml:"rollout_batch"`
+	// MiniBatch is responses per gradient step. Default 4.
+	MiniBatch int `yaml:"mini_batch"`
+	// Epochs over each rollout batch. Default 4.
+	Epochs int `yaml:"epochs"`
+	// MaxNewTokens bounds a response. Default 32.
+	MaxNewTokens int `yaml:"max_new_tokens"`
+	// Temperature τ of sampling and of PPO's log-probabilities.
+	// Default 1.
+	Temperature float64 `yaml:"temperature"`
+	// KLCoef is the initial β of the per-token penalty. Default 0.05.
+	KLCoef float64 `yaml:"kl_coef"`
+	// AdaptiveKL steers β toward TargetKL (Ziegler et al. 2019).
+	// Default true.
+	AdaptiveKL bool `yaml:"adaptive_kl"`
+	// TargetKL is the per-response KL the controller aims at, in nats.
+	// Default 2.
+	TargetKL float64 `yaml:"target_kl"`
+	// KLHorizon is the controller's horizon in responses. Default 1000.
+	KLHorizon float64 `yaml:"kl_horizon"`
+	// ClipRange ε of the surrogate objective. Default 0.2.
+	ClipRange float64 `yaml:"clip_range"`
+	// ValueClip bounds the critic's move from its rollout values.
+	// Default 0.2.
+	ValueClip float64 `yaml:"value_clip"`
+	// ValueCoef weighs the value loss. Default 0.5.
+	ValueCoef float64 `yaml:"value_coef"`
+	// ValueLR is the critic's learning rate; 0 means train.lr.
+	ValueLR float64 `yaml:"value_lr"`
+	// Gamma and Lambda of GAE. Default 1 and 0.95.
+	Gamma  float64 `yaml:"gamma"`
+	Lambda float64 `yaml:"lambda"`
+	// EndPenalty is added to the reward of a response that does not
+	// end with <|end|> within MaxNewTokens. Default −1.
+	EndPenalty float64 `yaml:"end_penalty"`
+	// EvalPrompts is the number of held-out prompts scored at each
+	// evaluation. Default 32.
+	EvalPrompts int `yaml:"eval_prompts"`
+	// BuiltinPrompts is the number of built-in task prompts used when
+	// no prompt file is given. Default 2000.
+	BuiltinPrompts int `yaml:"builtin_prompts"`
+}
+
+// DefaultPPOConfig returns the defaults above.
+func DefaultPPOConfig() PPOConfig {
+	return PPOConfig{RolloutBatch: 16, MiniBatch: 4, Epochs: 4,
+		MaxNewTokens: 32, Temperature: 1, KLCoef: 0.05, AdaptiveKL: true,
+		TargetKL: 2, KLHorizon: 1000, ClipRange: 0.2, ValueClip: 0.2,
+		ValueCoef: 0.5, Gamma: 1, Lambda: 0.95, EndPenalty: -1,
+		EvalPrompts: 32, BuiltinPrompts: 2000}
+}
+
+// Prompt is one PPO prompt; Task is set for built-in ones, so that
+// evaluation can also report task accuracy.
+type Prompt struct {
+	Msgs []data.Message
+	Task *data.Task
+}
+
+// PPOOptions configures `train rlhf ppo`.
+type PPOOptions struct {
+	Common
+	// Policy is the SFT checkpoint the policy and the reference start
+	// from; Reward is the reward checkpoint (the critic starts from it).
+	Policy, Reward string
+	// Prompts is a JSONL prompt or pair file; empty means built-in.
+	Prompts string
+	PPO     PPOConfig
+}
+
+// PPOResult is what a finished PPO run reports.
+type PPOResult struct {
+	// Before and After evaluate the held-out prompts at the start of
+	// this run (the SFT policy on a fresh run) and at its end.
+	Before, After EvalPPO
+	Steps         int
+	Dir           string
+}
+
+// ppoRun is the state of a PPO run.
+type ppoRun struct {
+	o            PPOOptions
+	cfg          configs.Config
+	tok          *tokenizer.Tokenizer
+	policy, ref  *layers.Model
+	reward       *Scorer
+	value        *Scorer
+	popt, vopt   *optim.AdamW
+	kl           KLController
+	state        *checkpoints.State
+	train, evals []Prompt
+	metrics      *metricsFile
+}
+
+// RunPPO optimises the policy against the reward model with PPO and a
+// KL penalty to the frozen reference.
+func RunPPO(ctx context.Context, o PPOOptions) (PPOResult, error) {
+	if err := startRun("ppo", o.Out, o.Resume); err != nil {
+		return PPOResult{}, err
+	}
+	r, err := newPPORun(o)
+	if err != nil {
+		return PPOResult{}, err
+	}
+	if err := writeRunConfig(o.Out, r.cfg); err != nil {
+		return PPOResult{}, err
+	}
+	r.metrics, err = openMetricsFile(o.Out, r.state.Step)
+	if err != nil {
+		return PPOResult{}, err
+	}
+	defer r.metrics.close()
+	o.Log.Info("ppo", "policy_params", r.policy.NumParams(),
+		"train_prompts", len(r.train), "eval_prompts", len(r.evals),
+		"start_step", r.state.Step, "steps", r.cfg.Train.Steps,
+		"kl_coef", r.kl.Coef)
+
+	res := PPOResult{}
+	if res.Before, err = r.evaluate(); err != nil {
+		return res, err
+	}
+	r.logEval("ppo eval before", res.Before)
+	res.After = res.Before
+	err = r.loop(ctx, &res)
+	res.Steps = r.state.Step
+	res.Dir = filepath.Join(checkpoints.Dir(o.Out),
+		checkpoints.Name(r.state.Step))
+	return res, err
+}
+
+// loop runs iterations until train.steps, evaluating and saving on
+// their schedules.
+func (r *ppoRun) loop(ctx context.Context, res *PPOResult) error {
+	tc := r.cfg.Train
+	sched := pretrain.Schedule(tc)
+	for r.state.Step < tc.Steps {
+		it := r.state.Step
+		st, err := r.iteration(it, sched.LR(it))
+		if err != nil {
+			return err
+		}
+		r.state.Step++
+		r.state.LR = sched.LR(it)
+		r.state.TokensSeen += int64(st["response_tokens"])
+		done := r.state.Step == tc.Steps
+		if r.state.Step%tc.LogEvery == 0 || done {
+			r.logStats(st)
+		}
+		if r.state.Step%tc.EvalEvery == 0 || done {
+			if res.After, err = r.evaluate(); err != nil {
+				return err
+			}
+			r.logEval("ppo eval", res.After)
+		}
+		stop := ctx.Err() != nil
+		pause := r.state.Step == r.o.StopAfter
+		if r.state.Step%tc.SaveEvery == 0 || done || stop || pause {
+			if err := r.save(); err != nil {
+				return err
+			}
+		}
+		if pause {
+			r.o.Log.Info("ppo stopped as asked; continue with --resume",
+				"step", r.state.Step)
+			return nil
+		}
+		if stop {
+			return fmt.Errorf("rlhf ppo: interrupted after step %d; "+
+				"checkpoint saved, continue with --resume: %w",
+				r.state.Step, ctx.Err())
+		}
+	}
+	return nil
+}
+
+// batchPrompts picks iteration it's prompts, by an epoch-wise
+// permutation of (seed, epoch).
+func (r *ppoRun) batchPrompts(it int) []Prompt {
+	n := r.o.PPO.RolloutBatch
+	out := make([]Prompt, n)
+	for i := range n {
+		k := it*n + i
+		e := k / len(r.train)
+		perm := rand.New(rand.NewPCG(r.cfg.Train.Seed^0x990,
+			uint64(e))).Perm(len(r.train))
+		out[i] = r.train[perm[k%len(r.train)]]
+	}
+	return out
+}
+
+// seedOf derives a sampling seed from the run seed, iteration and
+// response, so resumed runs sample the same responses.
+func (r *ppoRun) seedOf(it, i int) uint64 {
+	return r.cfg.Train.Seed*1_000_003 + uint64(it)*10_007 + uint64(i)
+}
+
+func (r *ppoRun) logStats(st map[string]float64) {
+	st["step"] = float64(r.state.Step)
+	r.metrics.write(st)
+	args := []any{"step", r.state.Step}
+	for _, k := range statKeys {
+		args = append(args, k, round(st[k], 4))
+	}
+	r.o.Log.Info("ppo", args...)
+}
+
+// statKeys are the per-iteration metrics, in log order.
+var statKeys = []string{"score", "kl", "kl_k3", "kl_coef", "entropy",
+	"clip_frac", "approx_kl", "value_loss", "explained_var",
+	"response_len", "ended_frac", "rollout_tokens_per_sec"}
+
+func (r *ppoRun) logEval(msg string, ev EvalPPO) {
+	rec := map[string]float64{"step": float64(r.state.Step)}
+	args := []any{"step", r.state.Step}
+	for k, v := range ev.Metrics {
+		rec[k] = v
+		args = append(args, k, round(v, 4))
+	}
+	r.metrics.write(rec)
+	r.o.Log.Info(msg, args...)
+	for _, s := range ev.Samples[:min(3, len(ev.Samples))] {
+		r.o.Log.Info(msg+" sample", "text", s)
+	}
+}
+
+// EvalPPO is the policy on the held-out prompts.
+type EvalPPO struct {
+	// Metrics: eval_score (mean reward-model score), eval_kl (summed
+	// log-ratio to the reference), eval_ended, eval_task_accuracy.
+	Metrics map[string]float64
+	// Samples are "prompt → response" lines.
+	Samples []string
+}
+
+// evaluate samples one response per held-out prompt with fixed seeds
+// and scores it.
+func (r *ppoRun) evaluate() (EvalPPO, error) {
+	ro, err := r.rollout(r.evals, func(i int) uint64 {
+		return r.cfg.Train.Seed ^ 0xe7a1<<20 + uint64(i)
+	})
+	if err != nil {
+		return EvalPPO{}, err
+	}
+	sc := r.scoreRollouts(ro)
+	ev := EvalPPO{Metrics: map[string]float64{}}
+	right, tasks, ended, kl, score := 0, 0, 0, 0.0, 0.0
+	for i, x := range ro.items {
+		text := string(r.tok.Decode(x.resp))
+		if x.ended {
+			ended++
+			text = string(r.tok.Decode(x.resp[:len(x.resp)-1]))
+		}
+		if p := r.evals[i]; p.Task != nil {
+			tasks++
+			if data.CheckAnswer(*p.Task, text) {
+				right++
+			}
+		}
+		score += sc.score[i]
+		for _, d := range sc.logRatio[i] {
+			kl += d
+		}
+		ev.Samples = append(ev.Samples, fmt.Sprintf("%s → %q (score %.3f)",
+			r.evals[i].Msgs[len(r.evals[i].Msgs)-1].Content, text,
+			sc.score[i]))
+	}
+	n := float64(len(ro.items))
+	ev.Metrics["eval_score"] = score / n
+	ev.Metrics["eval_kl"] = kl / n
+	ev.Metrics["eval_ended"] = float64(ended) / n
+	if tasks > 0 {
+		ev.Metrics["eval_task_accuracy"] = float64(right) / float64(tasks)
+	}
+	return ev, nil
+}
+
+// Elapsed-time helper for rollout speed.
+func since(t time.Time) float64 { return time.Since(t).Seconds() }

@@ -1,0 +1,169 @@
+package rlhf
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"hash/crc32"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/tinyseek/tinyseek/checkpoints"
+	"github.com/tinyseek/tinyseek/configs"
+	"github.com/tinyseek/tinyseek/data/tokenizer"
+	"github.com/tinyseek/tinyseek/layers"
+	"github.com/tinyseek/tinyseek/pretrain"
+)
+
+// fixture writes a tiny random "SFT" checkpoint and a reward
+// checkpoint on top of it.
+func fixture(t *testing.T) (sft, reward string) {
+	t.Helper()
+	root := t.TempDir()
+	tok, err := tokenizer.Train(slices.Values([]string{"What is 1 plus 2?"}),
+		262, tokenizer.TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := tinyModel(t, 7)
+	sft, reward = filepath.Join(root, "sft"), filepath.Join(root, "reward")
+	save := func(run, stage string, extra func(string) error) {
+		_, err := checkpoints.Save(run, &checkpoints.State{Stage: stage,
+			Step: 1}, 2, func(dir string) error {
+			return pretrain.SaveModel(dir, m, tok, nil, extra)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	save(sft, "sft", nil)
+	save(reward, "reward", NewScorer(m, 3).SaveHead)
+	return sft, reward
+}
+
+func ppoOptions(t *testing.T, sft, reward, out string, steps,
+	stopAfter int) PPOOptions {
+	t.Helper()
+	cfg, err := configs.Load([]configs.Source{{Name: "ppo",
+		YAML: []byte(PPODefaults)}}, []string{"train.save_every=2",
+		"train.eval_every=100", "train.lr=1e-3",
+		"train.steps=" + itoa(steps)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := DefaultPPOConfig()
+	p.RolloutBatch, p.MiniBatch, p.Epochs, p.MaxNewTokens = 4, 2, 2, 5
+	p.EvalPrompts, p.BuiltinPrompts = 2, 60
+	return PPOOptions{Common: Common{Config: cfg, Out: out, Log: quiet(),
+		StopAfter: stopAfter}, Policy: sft, Reward: reward, PPO: p}
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// records reads metrics.jsonl's per-iteration lines (those with "kl").
+func records(t *testing.T, run string) []map[string]any {
+	t.Helper()
+	f, err := os.Open(filepath.Join(run, "metrics.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []map[string]any
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var rec map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := rec["kl"]; ok {
+			delete(rec, "rollout_tokens_per_sec") // wall-clock
+			out = append(out, rec)
+		}
+	}
+	return out
+}
+
+func checksum(m *layers.Model) uint32 {
+	h := crc32.NewIEEE()
+	for _, p := range modelTensors(m) {
+		for _, v := range p.Data {
+			b := math.Float32bits(v)
+			h.Write([]byte{byte(b), byte(b >> 8), byte(b >> 16),
+				byte(b >> 24)})
+		}
+	}
+	return h.Sum32()
+}
+
+// TestPPOFirstIterationKLIsZeroAndReferenceFrozen: before any update
+// policy and reference are the same network, so the KL is exactly 0;
+// after updates the policy moved and the reference did not.
+func TestPPOFirstIterationKLIsZeroAndReferenceFrozen(t *testing.T) {
+	sft, reward := fixture(t)
+	o := ppoOptions(t, sft, reward, filepath.Join(t.TempDir(), "ppo"), 3, 0)
+	r, err := newPPORun(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref0, pol0 := checksum(r.ref), checksum(r.policy)
+	var first map[string]float64
+	for it := range 3 {
+		st, err := r.iteration(it, 1e-3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if it == 0 {
+			first = st
+		}
+	}
+	if first["kl"] != 0 || first["kl_k3"] != 0 {
+		t.Errorf("iteration 0: kl %v, k3 %v, want exactly 0", first["kl"],
+			first["kl_k3"])
+	}
+	if checksum(r.ref) != ref0 {
+		t.Error("the reference model's weights changed")
+	}
+	if checksum(r.policy) == pol0 {
+		t.Error("the policy did not change in 3 iterations")
+	}
+}
+
+// TestPPOResumeReproducesUninterruptedRun: 4 iterations in one go and
+// 2 + resumed 2 log the same statistics bitwise.
+func TestPPOResumeReproducesUninterruptedRun(t *testing.T) {
+	sft, reward := fixture(t)
+	ctx := context.Background()
+	whole := filepath.Join(t.TempDir(), "whole")
+	if _, err := RunPPO(ctx, ppoOptions(t, sft, reward, whole, 4,
+		0)); err != nil {
+		t.Fatal(err)
+	}
+	split := filepath.Join(t.TempDir(), "split")
+	if _, err := RunPPO(ctx, ppoOptions(t, sft, reward, split, 4,
+		2)); err != nil {
+		t.Fatal(err)
+	}
+	o := ppoOptions(t, sft, reward, split, 4, 0)
+	o.Resume = true
+	if _, err := RunPPO(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	a, b := records(t, whole), records(t, split)
+	if len(a) != 4 || len(b) != 4 {
+		t.Fatalf("logged %d and %d iterations, want 4", len(a), len(b))
+	}
+	for i := range a {
+		for k, v := range a[i] {
+			if b[i][k] != v {
+				t.Errorf("iteration %d %s: uninterrupted %v, resumed %v",
+					i+1, k, v, b[i][k])
+			}
+		}
+	}
+	if a[3]["kl_coef"] == a[0]["kl_coef"] {
+		t.Error("the adaptive KL coefficient never moved")
+	}
+}

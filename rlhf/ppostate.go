@@ -1,0 +1,238 @@
+package rlhf
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+
+	ag "github.com/tinyseek/tinyseek/autograd"
+	"github.com/tinyseek/tinyseek/checkpoints"
+	"github.com/tinyseek/tinyseek/data"
+	"github.com/tinyseek/tinyseek/layers"
+	"github.com/tinyseek/tinyseek/pretrain"
+)
+
+// Names of the files a PPO checkpoint holds besides the policy's
+// model.safetensors, config.json, tokenizer.json and
+// optimizer.safetensors.
+const (
+	ValueFile          = "value.safetensors"
+	ValueOptimizerFile = "value_optimizer.safetensors"
+	ReferenceFile      = "reference.safetensors"
+)
+
+// newPPORun loads the policy, reference, reward model and critic,
+// fresh from their checkpoints or from the run's latest checkpoint.
+func newPPORun(o PPOOptions) (*ppoRun, error) {
+	ck, err := pretrain.LoadCheckpoint(o.Policy, o.Log)
+	if err != nil {
+		return nil, fmt.Errorf("rlhf ppo: --policy: %w", err)
+	}
+	rdir, _, err := checkpoints.Open(o.Reward, o.Log)
+	if err != nil {
+		return nil, fmt.Errorf("rlhf ppo: --reward: %w", err)
+	}
+	r := &ppoRun{o: o, cfg: o.Config, tok: ck.Tok, policy: ck.Model}
+	r.cfg.Model = ck.Model.Cfg
+	if r.reward, err = LoadScorer(rdir); err != nil {
+		return nil, err
+	}
+	if r.value, err = LoadScorer(rdir); err != nil {
+		return nil, err
+	}
+	if r.ref, err = layers.Load(ck.Dir); err != nil {
+		return nil, err
+	}
+	if err := r.checkConfig(); err != nil {
+		return nil, err
+	}
+	r.popt = newAdamW(r.policy.Params(), r.cfg.Train)
+	r.vopt = newAdamW(r.value.Params(), r.cfg.Train)
+	r.kl = KLController{Coef: o.PPO.KLCoef, Adaptive: o.PPO.AdaptiveKL,
+		Target: o.PPO.TargetKL, Horizon: o.PPO.KLHorizon}
+	r.state = &checkpoints.State{Stage: "ppo", Seed: r.cfg.Train.Seed,
+		Extra: map[string]float64{"kl_coef": r.kl.Coef}}
+	if r.train, r.evals, err = ppoPrompts(o, r.cfg.Train.Seed); err != nil {
+		return nil, err
+	}
+	if o.Resume {
+		return r, r.restore()
+	}
+	return r, nil
+}
+
+func (r *ppoRun) checkConfig() error {
+	c := r.o.PPO
+	switch {
+	case c.RolloutBatch < 1 || c.MiniBatch < 1 || c.Epochs < 1:
+		return fmt.Errorf("rlhf ppo: ppo.rollout_batch, mini_batch and " +
+			"epochs must be positive")
+	case c.Temperature <= 0:
+		return fmt.Errorf("rlhf ppo: ppo.temperature %v must be positive",
+			c.Temperature)
+	case c.MaxNewTokens < 1:
+		return fmt.Errorf("rlhf ppo: ppo.max_new_tokens must be positive")
+	case r.reward.Model.Cfg.VocabSize != r.policy.Cfg.VocabSize:
+		return fmt.Errorf("rlhf ppo: the reward model's vocabulary (%d) "+
+			"differs from the policy's (%d)",
+			r.reward.Model.Cfg.VocabSize, r.policy.Cfg.VocabSize)
+	}
+	return nil
+}
+
+// ppoPrompts reads or draws the prompts and splits off the held-out
+// ones by prompt hash.
+func ppoPrompts(o PPOOptions, seed uint64) (train, evals []Prompt,
+	err error) {
+	var all []Prompt
+	if o.Prompts == "" {
+		for _, t := range data.BuiltinTasks(int64(seed)+7,
+			o.PPO.BuiltinPrompts) {
+			all = append(all, Prompt{Msgs: []data.Message{{
+				Role: data.RoleUser, Content: t.Prompt}}, Task: &t})
+		}
+	} else {
+		msgs, err := ReadPrompts(o.Prompts)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, m := range msgs {
+			all = append(all, Prompt{Msgs: m})
+		}
+	}
+	for _, p := range all {
+		if len(evals) < o.PPO.EvalPrompts && heldOut(p.Msgs, seed, 0.1) {
+			evals = append(evals, p)
+		} else if !heldOut(p.Msgs, seed, 0.1) {
+			train = append(train, p)
+		}
+	}
+	if len(train) == 0 || len(evals) == 0 {
+		return nil, nil, fmt.Errorf("rlhf ppo: %d prompts gave %d for "+
+			"training and %d held out; need both", len(all), len(train),
+			len(evals))
+	}
+	return train, evals, nil
+}
+
+// modelTensors are the tensors that define a model: parameters and
+// buffers (the routing biases).
+func modelTensors(m *layers.Model) []*ag.Tensor {
+	return append(slices.Clone(m.Params()), m.Buffers()...)
+}
+
+// save writes the policy (model.safetensors, optimizer), the critic
+// and its optimizer, the reference, and the state with β.
+func (r *ppoRun) save() error {
+	r.state.Extra = map[string]float64{"kl_coef": r.kl.Coef}
+	dir, err := checkpoints.Save(r.o.Out, r.state, r.cfg.Train.KeepLast,
+		func(dir string) error {
+			err := pretrain.SaveModel(dir, r.policy, r.tok, r.popt, nil)
+			if err != nil {
+				return err
+			}
+			vt := append(modelTensors(r.value.Model), r.value.Head)
+			if err := writeTensors(filepath.Join(dir, ValueFile),
+				vt); err != nil {
+				return err
+			}
+			if err := pretrain.SaveOptimizer(filepath.Join(dir,
+				ValueOptimizerFile), r.vopt); err != nil {
+				return err
+			}
+			return writeTensors(filepath.Join(dir, ReferenceFile),
+				modelTensors(r.ref))
+		})
+	if err != nil {
+		return fmt.Errorf("rlhf ppo: %w", err)
+	}
+	r.o.Log.Info("checkpoint saved", "step", r.state.Step, "dir", dir)
+	return nil
+}
+
+// restore loads everything save wrote from the run's latest good
+// checkpoint.
+func (r *ppoRun) restore() error {
+	st, err := pretrain.Restore(r.o.Out, "ppo", r.cfg, r.policy, r.popt,
+		r.o.Log)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(checkpoints.Dir(r.o.Out), checkpoints.Name(st.Step))
+	vt := append(modelTensors(r.value.Model), r.value.Head)
+	if err := readTensors(filepath.Join(dir, ValueFile), vt); err != nil {
+		return err
+	}
+	if err := pretrain.LoadOptimizer(filepath.Join(dir,
+		ValueOptimizerFile), r.vopt); err != nil {
+		return err
+	}
+	if err := readTensors(filepath.Join(dir, ReferenceFile),
+		modelTensors(r.ref)); err != nil {
+		return err
+	}
+	coef, ok := st.Extra["kl_coef"]
+	if !ok {
+		return fmt.Errorf("rlhf ppo: %s: trainer_state.json lacks "+
+			"extra.kl_coef", dir)
+	}
+	r.kl.Coef, r.state = coef, st
+	return nil
+}
+
+// metricsFile appends JSON lines to RUN/metrics.jsonl.
+type metricsFile struct{ f *os.File }
+
+// openMetricsFile keeps the records up to step (dropping those of an
+// interrupted stretch being redone) and opens the file for appending.
+func openMetricsFile(run string, step int) (*metricsFile, error) {
+	path := filepath.Join(run, "metrics.jsonl")
+	var kept bytes.Buffer
+	if b, err := os.ReadFile(path); err == nil {
+		sc := bufio.NewScanner(bytes.NewReader(b))
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			var rec map[string]float64
+			if json.Unmarshal(sc.Bytes(), &rec) != nil ||
+				int(rec["step"]) > step {
+				continue
+			}
+			kept.Write(sc.Bytes())
+			kept.WriteByte('\n')
+		}
+	}
+	if err := os.WriteFile(path, kept.Bytes(), 0o644); err != nil {
+		return nil, fmt.Errorf("rlhf: metrics: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("rlhf: metrics: %w", err)
+	}
+	return &metricsFile{f: f}, nil
+}
+
+// write appends one record; non-finite values become null.
+func (m *metricsFile) write(rec map[string]float64) {
+	out := map[string]any{}
+	for k, v := range rec {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			out[k] = nil
+		} else {
+			out[k] = v
+		}
+	}
+	b, _ := json.Marshal(out)
+	m.f.Write(append(b, '\n'))
+}
+
+func (m *metricsFile) close() { m.f.Close() }
+
+func round(v float64, digits int) float64 {
+	p := math.Pow(10, float64(digits))
+	return math.Round(v*p) / p
+}

@@ -1,0 +1,112 @@
+package rlhf
+
+import (
+	"fmt"
+	"hash/fnv"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	ag "github.com/tinyseek/tinyseek/autograd"
+	"github.com/tinyseek/tinyseek/autograd/optim"
+	"github.com/tinyseek/tinyseek/checkpoints"
+	"github.com/tinyseek/tinyseek/checkpoints/safetensors"
+	"github.com/tinyseek/tinyseek/configs"
+	"github.com/tinyseek/tinyseek/data"
+)
+
+// Common holds what both RLHF commands take.
+type Common struct {
+	// Config's train section drives the optimisation; its model
+	// section is replaced by the initial checkpoint's.
+	Config configs.Config
+	// Out is the run folder.
+	Out string
+	// Resume continues from Out's latest good checkpoint.
+	Resume bool
+	Log    *slog.Logger
+	// Progress receives the progress bar when it is a terminal.
+	Progress io.Writer
+	// StopAfter ends the run after this step (0: run to the end).
+	StopAfter int
+}
+
+// startRun refuses to overwrite a run unless resuming, and makes the
+// folder.
+func startRun(stage, out string, resume bool) error {
+	names, _ := checkpoints.List(checkpoints.Dir(out))
+	if len(names) > 0 && !resume {
+		return fmt.Errorf("rlhf %s: %s already holds checkpoints; pass "+
+			"--resume to continue it or --out to start elsewhere", stage,
+			out)
+	}
+	if len(names) == 0 && resume {
+		return fmt.Errorf("rlhf %s: --resume: %s holds no checkpoint",
+			stage, out)
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return fmt.Errorf("rlhf %s: %w", stage, err)
+	}
+	return nil
+}
+
+func writeRunConfig(out string, cfg configs.Config) error {
+	b, err := cfg.YAML()
+	if err != nil {
+		return err
+	}
+	return checkpoints.WriteFileSync(filepath.Join(out, "config.yaml"), b)
+}
+
+// newAdamW is pretrain.NewOptimizer's rule over any parameter list:
+// decay matrices, never norms, embeddings only when configured.
+func newAdamW(params []*ag.Tensor, t configs.Train) *optim.AdamW {
+	cfg := optim.AdamWConfig{Beta1: t.Beta1, Beta2: t.Beta2, Eps: 1e-8,
+		WeightDecay: t.WeightDecay}
+	return optim.NewAdamW(params, cfg, func(p *ag.Tensor) bool {
+		if len(p.Shape) < 2 {
+			return false
+		}
+		return t.DecayEmbeddings || p.Name != "model.embed_tokens.weight"
+	})
+}
+
+// heldOut puts a prompt in the validation split when its hash falls
+// below frac, so that the splits never share a prompt.
+func heldOut(prompt []data.Message, seed uint64, frac float64) bool {
+	h := fnv.New64a()
+	fmt.Fprint(h, seed)
+	for _, m := range prompt {
+		h.Write([]byte(m.Role + "\x00" + m.Content + "\x00"))
+	}
+	return float64(h.Sum64()%1_000_000)/1e6 < frac
+}
+
+// writeTensors saves ts under their names into path.
+func writeTensors(path string, ts []*ag.Tensor) error {
+	out := make([]safetensors.Tensor, len(ts))
+	for i, t := range ts {
+		out[i] = safetensors.Tensor{Name: t.Name, Shape: t.Shape,
+			Data: t.Data}
+	}
+	return safetensors.Write(path, out, nil)
+}
+
+// readTensors fills ts from path by name; every one must be there
+// with its size.
+func readTensors(path string, ts []*ag.Tensor) error {
+	f, err := safetensors.Read(path)
+	if err != nil {
+		return fmt.Errorf("rlhf: %w", err)
+	}
+	for _, t := range ts {
+		v, ok := f.Get(t.Name)
+		if !ok || len(v.Data) != t.Size() {
+			return fmt.Errorf("rlhf: %s: tensor %s missing or of the "+
+				"wrong size", path, t.Name)
+		}
+		copy(t.Data, v.Data)
+	}
+	return nil
+}
