@@ -1,13 +1,13 @@
 package main
 
 import (
-	"errors"
-
+	"github.com/tinyseek/tinyseek/data"
 	"github.com/tinyseek/tinyseek/data/tokenizer"
 )
 
-// chatPrompt is replaced by the SFT stage's template once it lands.
+// chatPrompt wraps a user message in the chat template that `train
+// sft` trains on (data.ChatPrompt) and stops the answer at <|end|>.
 var chatPrompt = func(tok *tokenizer.Tokenizer, prompt string) ([]int32,
 	[]int32, error) {
-	return nil, nil, errors.New("--chat needs the sft stage")
+	return data.ChatPrompt(tok, prompt), []int32{tokenizer.End}, nil
 }
