@@ -47,6 +47,8 @@ func BenchmarkGemm(b *testing.B) {
 		name := fmt.Sprintf("%dx%dx%d/%s", s.m, s.n, s.k, s.lay)
 		tA, tB := s.lay[0] == 'T', s.lay[1] == 'T'
 		a, lda, bm, ldb, c := benchOperands(s, tA, tB)
+		want := make([]float32, len(c))
+		Gemm(tA, tB, s.m, s.n, s.k, 1, a, lda, bm, ldb, 0, want, s.n)
 		b.Run(name+"/ours", func(b *testing.B) {
 			for b.Loop() {
 				Gemm(tA, tB, s.m, s.n, s.k, 1, a, lda, bm, ldb, 0, c, s.n)
@@ -61,6 +63,7 @@ func BenchmarkGemm(b *testing.B) {
 					s.n)
 			}
 			reportGFLOPS(b, s)
+			sameProduct(b, c, want, s.k)
 		})
 		b.Run(name+"/gorgonia", func(b *testing.B) {
 			ta, tb, tc := gorgoniaOperands(s, tA, tB, a, bm, c)
@@ -70,6 +73,7 @@ func BenchmarkGemm(b *testing.B) {
 				}
 			}
 			reportGFLOPS(b, s)
+			sameProduct(b, c, want, s.k)
 		})
 	}
 }
@@ -106,6 +110,18 @@ func gorgoniaOperands(s benchShape, tA, tB bool, a, bm, c []float32) (
 	}
 	tc = tensor.New(tensor.WithShape(s.m, s.n), tensor.WithBacking(c))
 	return ta, tb, tc
+}
+
+// sameProduct fails the benchmark when a contrast computed something
+// other than our Gemm did (a wrong transpose flag, say).
+func sameProduct(b *testing.B, got, want []float32, k int) {
+	b.Helper()
+	tol := 1e-4 * float32(k)
+	for i := range got {
+		if abs32(got[i]-want[i]) > tol {
+			b.Fatalf("C[%d] = %v, ours %v", i, got[i], want[i])
+		}
+	}
 }
 
 func must(err error) {

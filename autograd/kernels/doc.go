@@ -25,7 +25,7 @@
 //     with AVX-512 the tile is 12×32 (24 Z accumulators, two B vectors,
 //     six broadcast registers); with AVX2+FMA it is 6×16 (12 Y
 //     accumulators); elsewhere, and with the purego build tag, a pure-Go
-//     4×4 kernel. The choice is made once at start-up from
+//     2×4 kernel. The choice is made once at start-up from
 //     golang.org/x/sys/cpu. The kernel applies alpha, and beta unless
 //     beta = 0, in which case C is written without being read.
 //   - Kernel arguments, in order: k; a pointer to A(0,0) of the tile
@@ -33,29 +33,40 @@
 //     when row-major, rsa = lda, csa = 1, or from a packed strip, rsa =
 //     1, csa = mr); the packed B panel; the C tile with ldc; alpha;
 //     beta.
-//   - Blocking. k is cut into blocks of 256 and n into blocks of 512.
-//     Each (k, n) block of op(B) is packed once into nr-wide panels, k
-//     rows of nr contiguous floats, zero-padded on the right (512 KiB,
-//     L2-resident). Each mr-row strip of A (12·256·4 = 12 KiB, L1
-//     resident) then sweeps the panels left to right. Row-major A is
-//     read in place; transposed A is copied into a contiguous strip
-//     first (its k steps are lda floats apart and collide in L1 sets);
-//     the last short strip is packed with zero rows. Tiles that stick
-//     out of C on the right or bottom are computed into a scratch tile
-//     and merged. The first k block applies beta, later ones add.
-//   - Buffers. Each goroutine inside Gemm takes a scratch set (B panel,
+//   - Blocking. n is cut into column blocks of 512 and k into slices
+//     of 256. For each column block the caller packs all of op(B)
+//     once: nr-wide panels of kc rows of nr contiguous floats,
+//     zero-padded on the right; one kc slice of it (512 KiB) stays in
+//     L2 while the mr-row strips of A (12·256·4 = 12 KiB, L1 resident)
+//     sweep its panels left to right. A is read in place when the
+//     panel is narrow (under 8 tiles); over wider panels each strip is
+//     first packed into k steps of mr floats, since rows 2 KiB apart,
+//     or k steps lda floats apart for transposed A, share L1 sets with
+//     the streaming B panel. The short last strip is packed with zero
+//     rows. Tiles that stick out of C on the right or bottom are
+//     computed into a scratch tile and merged. The first k slice
+//     applies beta, later ones add. Transposed B is packed with AVX2
+//     8×8 transposes, and so is row-major A.
+//   - Buffers. Each goroutine inside Gemm takes a scratch set (B slab,
 //     A strip, edge tile) from a free list that the garbage collector
-//     never empties, so the steady state allocates nothing.
+//     never empties, so the steady state allocates nothing; workers
+//     own theirs.
 //   - Threading. Problems below 2^20 multiply-adds (64×64×64, say) run
-//     on the calling goroutine with no synchronisation at all. Larger
-//     ones are cut into GOMAXPROCS blocks of C along the side with more
-//     tiles, aligned to the tile; GOMAXPROCS−1 persistent workers,
-//     started on the first large call, take all blocks but the first,
-//     which the caller computes itself before waiting. Blocks are
-//     independent, so each packs its own B panel and no lock is held
-//     while computing. Gemm may be called from many goroutines at once.
+//     on the calling goroutine with no synchronisation at all. For
+//     larger ones each column block is cut into about four chunks per
+//     core (whole mr-row strips; also whole nr-column panels when there
+//     are few strips), and GOMAXPROCS−1 persistent workers, started on
+//     the first large call, join the caller in taking chunks from an
+//     atomic counter. The caller returns when every chunk is done, not
+//     when every worker has woken, so a core held by another process
+//     slows the call down by one chunk at most. An idle worker polls
+//     for the next job for 50 µs before it parks, since the engine
+//     calls Gemm back to back and waking a parked goroutine takes
+//     longer than a small call's chunk. The B slab is shared
+//     read-only; chunks write disjoint parts of C. Gemm may be called
+//     from many goroutines at once.
 //
-// BUG(tinyseek): Gemm splits C into equal blocks, one per core, with no
-// work stealing: when another process holds a core, the call waits for
-// the slowest block.
+// BUG(tinyseek): B is packed by the calling goroutine alone before the
+// workers start; for A·Bᵀ with small m (a few strips) that serial
+// transpose is a visible share of the call.
 package kernels

@@ -21,12 +21,13 @@ type kernelInfo struct {
 
 // active starts as the portable kernel; init in kernel_amd64.go may
 // upgrade it once, before any call.
-var active = kernelInfo{id: kernelPureGo, mr: 4, nr: 4}
+var active = kernelInfo{id: kernelPureGo, mr: goMR, nr: goNR}
 
-// Cache blocking: a kc-deep panel of op(B), nc columns wide, is packed
-// once and stays in L2 (256·512·4 B = 512 KiB) while every mr-row strip
-// of A walks over it; one mr×kc strip of A (12 KiB at mr = 12) stays in
-// L1 across the nc/nr micro-kernel calls that reuse it.
+// Cache blocking: op(B) is packed once per call, one column block of
+// blockN columns (all of k) at a time. Each kc-deep slice of that slab
+// (256·512·4 B = 512 KiB) stays in L2 while every mr-row strip of A
+// walks over it; one mr×kc strip of A (12 KiB at mr = 12) stays in L1
+// across the nc/nr micro-kernel calls that reuse it.
 const (
 	blockK = 256
 	blockN = 512
@@ -112,7 +113,7 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 	}
 }
 
-// gemmArgs carries one Gemm call so that workers can each take a block
+// gemmArgs carries one Gemm call so that workers can each take chunks
 // of C.
 type gemmArgs struct {
 	transA, transB bool
@@ -181,6 +182,11 @@ func (g *gemmArgs) strip(kn kernelInfo, s *scratch, i, rows, pc, kc,
 	}
 	switch {
 	case rows < kn.mr:
+		packAEdge(s.a, a, rsa, csa, rows, kc, kn.mr)
+		a, rsa, csa = s.a, 1, kn.mr
+	case kn.id == kernelPureGo:
+		// Without SIMD the bounds-checked strided loads cost more than
+		// the copy: the Go kernel always gets packed A.
 		packAEdge(s.a, a, rsa, csa, rows, kc, kn.mr)
 		a, rsa, csa = s.a, 1, kn.mr
 	case nc < packMinTiles*kn.nr:

@@ -47,7 +47,7 @@ func runKernel(id kernelID, k int, a []float32, rsa, csa int,
 // kernelsAvailable lists every kernel this CPU can run, so that tests
 // cover the AVX2 path on AVX-512 machines too.
 func kernelsAvailable() []kernelInfo {
-	list := []kernelInfo{{id: kernelPureGo, mr: 4, nr: 4}}
+	list := []kernelInfo{{id: kernelPureGo, mr: goMR, nr: goNR}}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		list = append(list, kernelInfo{id: kernelAVX2, mr: 6, nr: 16})
 	}

@@ -11,5 +11,5 @@ func runKernel(_ kernelID, k int, a []float32, rsa, csa int,
 
 // kernelsAvailable lists the kernels built in: only the portable one.
 func kernelsAvailable() []kernelInfo {
-	return []kernelInfo{{id: kernelPureGo, mr: 4, nr: 4}}
+	return []kernelInfo{{id: kernelPureGo, mr: goMR, nr: goNR}}
 }

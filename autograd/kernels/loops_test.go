@@ -178,7 +178,9 @@ func BenchmarkLoops(b *testing.B) {
 		{"Dot", func() { _ = Dot(x, y) }},
 		{"Scale", func() { Scale(y, 0.999) }},
 		{"SumSquares", func() { _ = SumSquares(x) }},
-		{"AdamW", func() { AdamW(y, x, m, v, 1e-3, 0.9, 0.95, 1e-8, 0.1, 0.5, 0.5) }},
+		{"AdamW", func() {
+			AdamW(y, x, m, v, 1e-3, 0.9, 0.95, 1e-8, 0.1, 0.5, 0.5)
+		}},
 	}
 	for _, l := range loops {
 		b.Run(l.name, func(b *testing.B) {

@@ -168,11 +168,15 @@ func packARows(dst, a []float32, lda, kc, mr int) {
 		packAEdge(dst, a, lda, 1, mr, kc, mr)
 		return
 	}
+	// Two overlapping 8-row vector transposes (rows 0–7 and 4–11) do
+	// the bulk; rows 4–7 are simply written twice.
+	done := transpose8(dst, 12, a, lda, kc)
+	transpose8(dst[4:], 12, a[4*lda:], lda, kc)
 	var r [12][]float32
 	for q := range r {
 		r[q] = a[q*lda : q*lda+kc : q*lda+kc]
 	}
-	for p := 0; p < kc; p++ {
+	for p := done; p < kc; p++ {
 		*(*[12]float32)(dst[p*12:]) = [12]float32{
 			r[0][p], r[1][p], r[2][p], r[3][p], r[4][p], r[5][p],
 			r[6][p], r[7][p], r[8][p], r[9][p], r[10][p], r[11][p]}

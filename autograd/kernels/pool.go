@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // parallelMinWork is the m·n·k below which Gemm stays on the calling
@@ -38,12 +39,36 @@ func workerCount() int {
 	return workers.n
 }
 
+// spinWait is how long an idle worker polls for the next job before it
+// parks. The engine calls Gemm back to back, and a parked goroutine
+// takes tens of microseconds to wake, longer than a 768×128×128 call
+// spends on a chunk.
+const spinWait = 50 * time.Microsecond
+
 // work helps with jobs forever, with its own scratch buffers.
 func work() {
 	s := newScratch()
-	for job := range workers.jobs {
+	for {
+		job := nextJob()
 		job.help(s)
 		job.release()
+	}
+}
+
+// nextJob polls the job channel for up to spinWait, yielding the core
+// between polls, then blocks on it.
+func nextJob() *gemmJob {
+	start := time.Now()
+	for i := 0; ; i++ {
+		select {
+		case job := <-workers.jobs:
+			return job
+		default:
+		}
+		if i%16 == 15 && time.Since(start) > spinWait {
+			return <-workers.jobs
+		}
+		runtime.Gosched()
 	}
 }
 

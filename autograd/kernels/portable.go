@@ -1,18 +1,41 @@
 package kernels
 
-// kernelGo is the pure-Go micro-kernel: a 4×4 tile of C held in sixteen
-// local accumulators, which the compiler keeps in registers. It follows
-// the assembly contract: A(r,p) = a[r·rsa + p·csa], b is packed with 4
-// floats per k step, and beta = 0 does not read C.
+// The pure-Go tile is 2×4: eight accumulators, two floats of A and four
+// of B fit the 15 vector registers Go's amd64 ABI leaves free, where a
+// 4×4 tile spills to the stack on every step.
+const (
+	goMR = 2
+	goNR = 4
+)
+
+// kernelGo is the pure-Go micro-kernel for a goMR×goNR tile of C. It
+// follows the assembly contract (A(r,p) = a[r·rsa + p·csa], b packed
+// with goNR floats per k step, beta = 0 does not read C) but is fast
+// only on packed A (rsa = 1, csa = goMR), which is what Gemm hands it.
 func kernelGo(k int, a []float32, rsa, csa int,
 	b, c []float32, ldc int, alpha, beta float32) {
+	if rsa == 1 && csa == goMR {
+		kernelGoPacked(a[:goMR*k], b[:goNR*k], c, ldc, alpha, beta)
+		return
+	}
+	var buf [goMR * blockK]float32
+	for p := 0; p < k; p += blockK {
+		kc := min(blockK, k-p)
+		packAEdge(buf[:], a[p*csa:], rsa, csa, goMR, kc, goMR)
+		kernelGoPacked(buf[:goMR*kc], b[goNR*p:goNR*(p+kc)], c, ldc,
+			alpha, beta)
+		beta = 1 // later k slices add to the first
+	}
+}
+
+// kernelGoPacked runs the tile over packed A (goMR floats per k step);
+// len(a)/goMR is k. Reslicing a and b by whole steps lets the compiler
+// drop every bounds check in the loop.
+func kernelGoPacked(a, b, c []float32, ldc int, alpha, beta float32) {
 	var c00, c01, c02, c03, c10, c11, c12, c13 float32
-	var c20, c21, c22, c23, c30, c31, c32, c33 float32
-	i0, i1, i2, i3 := 0, rsa, 2*rsa, 3*rsa
-	for p := 0; p < k; p++ {
-		bp := b[4*p : 4*p+4 : 4*p+4]
-		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
-		x0, x1, x2, x3 := a[i0], a[i1], a[i2], a[i3]
+	for len(a) >= goMR && len(b) >= goNR {
+		x0, x1 := a[0], a[1]
+		b0, b1, b2, b3 := b[0], b[1], b[2], b[3]
 		c00 += x0 * b0
 		c01 += x0 * b1
 		c02 += x0 * b2
@@ -21,20 +44,10 @@ func kernelGo(k int, a []float32, rsa, csa int,
 		c11 += x1 * b1
 		c12 += x1 * b2
 		c13 += x1 * b3
-		c20 += x2 * b0
-		c21 += x2 * b1
-		c22 += x2 * b2
-		c23 += x2 * b3
-		c30 += x3 * b0
-		c31 += x3 * b1
-		c32 += x3 * b2
-		c33 += x3 * b3
-		i0, i1, i2, i3 = i0+csa, i1+csa, i2+csa, i3+csa
+		a, b = a[goMR:], b[goNR:]
 	}
 	storeRow4(c[0:4:4], alpha, beta, c00, c01, c02, c03)
 	storeRow4(c[ldc:ldc+4:ldc+4], alpha, beta, c10, c11, c12, c13)
-	storeRow4(c[2*ldc:2*ldc+4:2*ldc+4], alpha, beta, c20, c21, c22, c23)
-	storeRow4(c[3*ldc:3*ldc+4:3*ldc+4], alpha, beta, c30, c31, c32, c33)
 }
 
 // storeRow4 writes alpha·s + beta·row into a 4-wide row of C, reading
