@@ -13,9 +13,11 @@ type Tape struct {
 	train  bool
 	nodes  []node
 
-	// Arena: free lists by exact length, and what this step handed out.
-	free map[int][][]float32
-	used [][]float32
+	// Arena: free lists by size class, what this step handed out for
+	// values, and the gradient buffers still held (nil once released).
+	free  map[int][][]float32
+	used  [][]float32
+	grads [][]float32
 
 	// rng drives dropout; seeded so runs are reproducible.
 	rng *rand.Rand
@@ -74,6 +76,13 @@ func (tp *Tape) Reset() {
 	}
 	clear(tp.used)
 	tp.used = tp.used[:0]
+	for _, b := range tp.grads {
+		if b != nil {
+			tp.free[cap(b)] = append(tp.free[cap(b)], b[:cap(b)])
+		}
+	}
+	clear(tp.grads)
+	tp.grads = tp.grads[:0]
 }
 
 // Backward seeds d(loss)/d(loss) = 1 and runs every recorded VJP in
@@ -93,7 +102,23 @@ func (tp *Tape) Backward(loss *Tensor) {
 		if n.out.Grad != nil && n.back != nil {
 			n.back()
 		}
+		// Only this node's VJP reads out's gradient, and every op that
+		// adds into it ran before (it was recorded later), so the
+		// buffer can serve the gradients still to come.
+		tp.releaseGrad(n.out)
 	}
+}
+
+// releaseGrad returns t's gradient buffer to the arena if t owns it
+// (parameters and views do not).
+func (tp *Tape) releaseGrad(t *Tensor) {
+	if t.gradSlot == 0 || tp.free == nil {
+		return
+	}
+	b := tp.grads[t.gradSlot-1]
+	tp.grads[t.gradSlot-1] = nil
+	tp.free[cap(b)] = append(tp.free[cap(b)], b[:cap(b)])
+	t.Grad, t.gradSlot = nil, 0
 }
 
 // alloc returns a buffer of n floats with unspecified contents. Arena
@@ -104,16 +129,20 @@ func (tp *Tape) alloc(n int) []float32 {
 	if tp.free == nil {
 		return make([]float32, n)
 	}
+	b := tp.take(n)
+	tp.used = append(tp.used, b)
+	return b
+}
+
+// take pops a free buffer of n's size class or makes one.
+func (tp *Tape) take(n int) []float32 {
 	c := sizeClass(n)
 	if l := tp.free[c]; len(l) > 0 {
 		b := l[len(l)-1][:n]
 		tp.free[c] = l[:len(l)-1]
-		tp.used = append(tp.used, b)
 		return b
 	}
-	b := make([]float32, n, c)
-	tp.used = append(tp.used, b)
-	return b
+	return make([]float32, n, c)
 }
 
 // sizeClass rounds n up to a power of two below 1024 and to an eighth
@@ -181,7 +210,14 @@ func (tp *Tape) gradOf(t *Tensor) []float32 {
 		}
 	}
 	if t.Grad == nil {
-		t.Grad = tp.allocZero(len(t.Data))
+		if tp.free == nil {
+			t.Grad = make([]float32, len(t.Data))
+			return t.Grad
+		}
+		t.Grad = tp.take(len(t.Data))
+		clear(t.Grad)
+		tp.grads = append(tp.grads, t.Grad)
+		t.gradSlot = int32(len(tp.grads))
 	}
 	return t.Grad
 }

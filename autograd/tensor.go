@@ -18,6 +18,9 @@ type Tensor struct {
 
 	requiresGrad bool
 	param        bool
+	// gradSlot is 1 + the index of Grad among its tape's gradient
+	// buffers, or 0 when the tensor does not own its gradient.
+	gradSlot int32
 }
 
 // New wraps data in a tensor of the given shape. It panics when the
