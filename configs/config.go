@@ -83,6 +83,9 @@ type Data struct {
 	VocabSize int `yaml:"vocab_size"`
 	// ValFraction of documents held out for validation. Default 0.05.
 	ValFraction float64 `yaml:"val_fraction"`
+	// ValSplit is "random" (documents chosen by a seeded hash, the
+	// default) or "tail" (the last documents, as nanoGPT cuts a text).
+	ValSplit string `yaml:"val_split"`
 	// BlankLineDocs splits .txt files into documents at blank lines.
 	BlankLineDocs bool `yaml:"blank_line_docs"`
 	// NoDedup skips exact and near-duplicate removal.
@@ -104,7 +107,7 @@ func Default() Config {
 			EvalEvery: 250, EvalBatches: 20, LogEvery: 10, SaveEvery: 500,
 			KeepLast: 3, MaxBadSteps: 5, SampleTokens: 64,
 			SamplePrompt: "\n"},
-		Data: Data{VocabSize: 512, ValFraction: 0.05, Filters: []string{},
+		Data: Data{VocabSize: 512, ValFraction: 0.05, ValSplit: "random", Filters: []string{},
 			TextField: "text"},
 	}
 }

@@ -58,6 +58,9 @@ func (c Config) Validate() error {
 		bad("data.val_fraction", "must be in (0, 1), got %v",
 			c.Data.ValFraction)
 	}
+	if v := c.Data.ValSplit; v != "random" && v != "tail" {
+		bad("data.val_split", "want random or tail, got %q", v)
+	}
 	if err := c.Model.Validate(); err != nil {
 		errs = append(errs, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"iter"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -49,6 +50,10 @@ type PrepareOptions struct {
 	// index), goes to ValFile; at least one when it is positive.
 	// Default 0.05.
 	ValFraction float64
+	// ValTail takes the validation split from the end of the corpus
+	// instead: the last ValFraction of the kept documents, in order.
+	// A single long text then splits like nanoGPT's 90/10 cut.
+	ValTail bool
 	// Seed fixes the built-in corpus and the validation split.
 	Seed int64
 	// Workers for cleaning, dedup, training and encoding. Default
@@ -408,7 +413,12 @@ type splitter struct {
 func (s *splitter) write(ids []int32, text string) error {
 	last := s.i == s.kept-1
 	sw := s.train
-	if isVal(s.opts.Seed, s.i, s.opts.ValFraction) ||
+	val := isVal(s.opts.Seed, s.i, s.opts.ValFraction)
+	if s.opts.ValTail {
+		cut := int(math.Ceil(float64(s.kept) * (1 - s.opts.ValFraction)))
+		val = s.i >= cut
+	}
+	if val ||
 		last && s.i > 0 && s.opts.ValFraction > 0 &&
 			s.val.Header().Docs == 0 {
 		sw = s.val

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -210,4 +211,47 @@ func TestPrepareErrors(t *testing.T) {
 			t.Error("vocab size 100 accepted")
 		}
 	})
+}
+
+// TestPrepareValTail: with ValTail the validation shard holds exactly
+// the last documents, in order, like a 90/10 cut of one text.
+func TestPrepareValTail(t *testing.T) {
+	dir := t.TempDir()
+	var text strings.Builder
+	for i := range 20 {
+		fmt.Fprintf(&text, "speech number %d goes here.\n\n", i)
+	}
+	in := filepath.Join(dir, "play.txt")
+	if err := os.WriteFile(in, []byte(text.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := DefaultPrepareOptions()
+	o.Inputs, o.OutDir = []string{in}, filepath.Join(dir, "out")
+	o.VocabSize, o.ValFraction, o.ValTail = 262, 0.25, true
+	o.NoDedup, o.Filter = true, FilterConfig{}
+	o.Read.BlankLineDocs = true
+	if _, err := Prepare(context.Background(), o, nil); err != nil {
+		t.Fatal(err)
+	}
+	val, err := OpenShard(filepath.Join(o.OutDir, ValFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer val.Close()
+	ids := make([]int32, val.Len())
+	val.Read(ids, 0)
+	var got strings.Builder
+	for _, id := range ids {
+		if id == 256 {
+			got.WriteString("|")
+			continue
+		}
+		got.WriteByte(byte(id))
+	}
+	want := "|speech number 15 goes here.|speech number 16 goes here." +
+		"|speech number 17 goes here.|speech number 18 goes here." +
+		"|speech number 19 goes here."
+	if got.String() != want {
+		t.Fatalf("val shard holds %q, want %q", got.String(), want)
+	}
 }

@@ -48,6 +48,7 @@ func prepare(ctx context.Context, d configs.Data, dir string, seed uint64,
 	o := data.DefaultPrepareOptions()
 	o.OutDir, o.VocabSize, o.ValFraction = dir, d.VocabSize, d.ValFraction
 	o.Seed, o.NoDedup = int64(seed), d.NoDedup
+	o.ValTail = d.ValSplit == "tail"
 	o.Read.BlankLineDocs, o.Read.TextField = d.BlankLineDocs, d.TextField
 	if d.Path != "" {
 		o.Inputs = []string{d.Path}
