@@ -8,6 +8,13 @@ import "math"
 // degree-6 minimax polynomial for e^r (Cephes' expf coefficients) and
 // scales by 2^k through the exponent bits. Results below the smallest
 // normal float32 flush to 0.
+//
+// The ops no longer call it in their loops: softmax, log-sum-exp,
+// cross-entropy and the sigmoid family run kernels.ExpShiftSum,
+// AxpyExpShift, SigmoidTo and SwiGLUForward, the same reduction and
+// polynomial in 16 AVX-512 or 8 AVX2 lanes (those underflow gradually
+// instead of flushing). expf stays as the scalar form for callers
+// that need a single value.
 func expf(x float32) float32 {
 	const (
 		log2e = 1.44269504088896341
@@ -45,9 +52,4 @@ func expf(x float32) float32 {
 	k1 := ki / 2
 	return y * math.Float32frombits(uint32(k1+127)<<23) *
 		math.Float32frombits(uint32(ki-k1+127)<<23)
-}
-
-// sigmoid is 1/(1+e^−x) in float32.
-func sigmoid(x float32) float32 {
-	return 1 / (1 + expf(-x))
 }

@@ -3,6 +3,8 @@ package autograd
 import (
 	"fmt"
 	"math"
+
+	"github.com/tinyseek/tinyseek/autograd/kernels"
 )
 
 // RMSNorm returns x · rsqrt(mean(x²) + eps) · w over the last axis, in
@@ -19,17 +21,8 @@ func (tp *Tape) RMSNorm(x, w *Tensor, eps float32) *Tensor {
 
 	// 1. Per row: r = 1/√(mean x² + eps); y = x·r·w.
 	for i := range rs {
-		xr := x.Data[i*c : (i+1)*c]
-		var ss float32
-		for _, v := range xr {
-			ss += v * v
-		}
-		r := float32(1 / math.Sqrt(float64(ss/float32(c)+eps)))
-		rs[i] = r
-		y := out.Data[i*c : (i+1)*c]
-		for j, v := range xr {
-			y[j] = v * r * w.Data[j]
-		}
+		rs[i] = kernels.RMSNormForward(out.Data[i*c:(i+1)*c],
+			x.Data[i*c:(i+1)*c], w.Data, eps)
 	}
 
 	if tp.needs(x, w) {
@@ -47,28 +40,14 @@ func rmsNormBack(tp *Tape, x, w *Tensor, dy, rs []float32) {
 	if w.requiresGrad {
 		dw = tp.gradOf(w)
 	}
+	// dw += dy·x·r; dx += r·(dy·w) − x·r³/C·Σ(dy·w·x), row by row.
 	for i, r := range rs {
-		xr, g := x.Data[i*c:(i+1)*c], dy[i*c:(i+1)*c]
-
-		// 1. dw += dy·x·r.
-		if dw != nil {
-			for j, v := range xr {
-				dw[j] += g[j] * v * r
-			}
-		}
-
-		// 2. dx = r·(dy·w) − x·r³/C·Σ(dy·w·x).
+		var dxr []float32
 		if dx != nil {
-			var s float32
-			for j, v := range xr {
-				s += g[j] * w.Data[j] * v
-			}
-			k := r * r * r * s / float32(c)
-			d := dx[i*c : (i+1)*c]
-			for j, v := range xr {
-				d[j] += r*g[j]*w.Data[j] - k*v
-			}
+			dxr = dx[i*c : (i+1)*c]
 		}
+		kernels.RMSNormBackward(dxr, dw, dy[i*c:(i+1)*c],
+			x.Data[i*c:(i+1)*c], w.Data, r)
 	}
 }
 

@@ -3,6 +3,8 @@ package autograd
 import (
 	"fmt"
 	"math"
+
+	"github.com/tinyseek/tinyseek/autograd/kernels"
 )
 
 // Softmax over the last axis. The row maximum is subtracted first, so
@@ -20,10 +22,7 @@ func (tp *Tape) Softmax(a *Tensor) *Tensor {
 			for r := 0; r < a.Rows(); r++ {
 				y := out.Data[r*c : (r+1)*c]
 				g := out.Grad[r*c : (r+1)*c]
-				var dot float32
-				for j := range y {
-					dot += g[j] * y[j]
-				}
+				dot := kernels.Dot(g, y)
 				dx := da[r*c : (r+1)*c]
 				for j := range y {
 					dx[j] += y[j] * (g[j] - dot)
@@ -58,9 +57,8 @@ func (tp *Tape) LogSoftmax(a *Tensor) *Tensor {
 					s += v
 				}
 				dx := da[r*c : (r+1)*c]
-				for j := range y {
-					dx[j] += g[j] - expf(y[j])*s
-				}
+				kernels.Axpy(dx, 1, g)
+				kernels.AxpyExpShift(dx, -s, y, 0)
 			}
 		})
 	}
@@ -112,10 +110,7 @@ func (tp *Tape) CrossEntropy(logits *Tensor, targets []int32) *Tensor {
 				}
 				row := logits.Data[r*v : (r+1)*v]
 				d := dl[r*v : (r+1)*v]
-				m := lse[r]
-				for j, x := range row {
-					d[j] += g * expf(x-m)
-				}
+				kernels.AxpyExpShift(d, g, row, lse[r])
 				d[t] -= g
 			}
 		})
@@ -150,9 +145,7 @@ func (tp *Tape) LogProbGather(logits *Tensor, ids []int32) *Tensor {
 				}
 				row := logits.Data[r*v : (r+1)*v]
 				d := dl[r*v : (r+1)*v]
-				for j, x := range row {
-					d[j] -= g * expf(x-lse[r])
-				}
+				kernels.AxpyExpShift(d, -g, row, lse[r])
 				d[t] += g
 			}
 		})
@@ -160,36 +153,21 @@ func (tp *Tape) LogProbGather(logits *Tensor, ids []int32) *Tensor {
 	return out
 }
 
-// softmaxRow writes the softmax of x into y.
+// softmaxRow writes the softmax of x into y; y may be x. A row with a
+// NaN, or with every entry −Inf, comes out all NaN.
 func softmaxRow(y, x []float32) {
-	m := float32(math.Inf(-1))
-	for _, v := range x {
-		m = max(m, v)
-	}
-	var s float32
-	for j, v := range x {
-		e := expf(v - m)
-		y[j] = e
-		s += e
-	}
-	inv := 1 / s
-	for j := range y {
-		y[j] *= inv
-	}
+	m := kernels.Max(x)
+	s := kernels.ExpShiftSum(y, x, m)
+	kernels.Scale(y, 1/s)
 }
 
-// logSumExp returns log Σ exp(x), max-subtracted.
+// logSumExp returns log Σ exp(x), max-subtracted; −Inf for an empty or
+// all −Inf row.
 func logSumExp(x []float32) float32 {
-	m := float32(math.Inf(-1))
-	for _, v := range x {
-		m = max(m, v)
-	}
+	m := kernels.Max(x)
 	if math.IsInf(float64(m), -1) {
 		return m
 	}
-	var s float32
-	for _, v := range x {
-		s += expf(v - m)
-	}
+	s := kernels.SumExpShift(x, m)
 	return m + float32(math.Log(float64(s)))
 }

@@ -1,6 +1,10 @@
 package autograd
 
-import "math"
+import (
+	"math"
+
+	"github.com/tinyseek/tinyseek/autograd/kernels"
+)
 
 // unary applies f elementwise. df returns dy/dx from the input x and the
 // output y, whichever is cheaper to use.
@@ -71,11 +75,20 @@ func (tp *Tape) Tanh(a *Tensor) *Tensor {
 	}, func(_, y float32) float32 { return 1 - y*y })
 }
 
-// Sigmoid returns σ(a) = 1/(1+e⁻ᵃ).
+// Sigmoid returns σ(a) = 1/(1+e⁻ᵃ), through the vector kernel.
 func (tp *Tape) Sigmoid(a *Tensor) *Tensor {
-	return tp.unary(a, sigmoid, func(_, y float32) float32 {
-		return y * (1 - y)
-	})
+	out := tp.newTensor(a.Shape...)
+	kernels.SigmoidTo(out.Data, a.Data)
+	if tp.needs(a) {
+		tp.push(out, func() {
+			da := tp.gradOf(a)
+			for i, g := range out.Grad {
+				y := out.Data[i]
+				da[i] += g * (y * (1 - y))
+			}
+		})
+	}
+	return out
 }
 
 // Clamp limits a to [lo, hi]; the gradient is zero where it clipped.
@@ -90,18 +103,19 @@ func (tp *Tape) Clamp(a *Tensor, lo, hi float32) *Tensor {
 	})
 }
 
-// SiLU returns a·σ(a).
+// SiLU returns a·σ(a); σ(a) is kept for backward.
 func (tp *Tape) SiLU(a *Tensor) *Tensor {
 	out := tp.newTensor(a.Shape...)
+	sig := tp.alloc(a.Size())
+	kernels.SigmoidTo(sig, a.Data)
 	for i, x := range a.Data {
-		out.Data[i] = x * sigmoid(x)
+		out.Data[i] = x * sig[i]
 	}
 	if tp.needs(a) {
 		tp.push(out, func() {
 			da := tp.gradOf(a)
 			for i, g := range out.Grad {
-				x := a.Data[i]
-				s := sigmoid(x)
+				x, s := a.Data[i], sig[i]
 				da[i] += g * s * (1 + x*(1-s))
 			}
 		})
@@ -138,13 +152,7 @@ func (tp *Tape) SwiGLU(a, b *Tensor) *Tensor {
 	if rec {
 		sig = tp.alloc(a.Size())
 	}
-	for i, x := range a.Data {
-		s := sigmoid(x)
-		if rec {
-			sig[i] = s
-		}
-		out.Data[i] = x * s * b.Data[i]
-	}
+	kernels.SwiGLUForward(out.Data, sig, a.Data, b.Data)
 	if rec {
 		tp.push(out, func() {
 			swigluBack(tp, a, b, sig, out.Grad)
@@ -162,13 +170,5 @@ func swigluBack(tp *Tape, a, b *Tensor, sig, dout []float32) {
 	if b.requiresGrad {
 		db = tp.gradOf(b)
 	}
-	for i, g := range dout {
-		x, s := a.Data[i], sig[i]
-		if da != nil {
-			da[i] += g * b.Data[i] * s * (1 + x*(1-s))
-		}
-		if db != nil {
-			db[i] += g * x * s
-		}
-	}
+	kernels.SwiGLUBackward(da, db, dout, a.Data, b.Data, sig)
 }

@@ -52,7 +52,8 @@ type PrepareOptions struct {
 	ValFraction float64
 	// ValTail takes the validation split from the end of the corpus
 	// instead: the last ValFraction of the kept documents, in order.
-	// A single long text then splits like nanoGPT's 90/10 cut.
+	// When only one document is kept, its tokens are cut the same way,
+	// like nanoGPT's 90/10 cut of one long text.
 	ValTail bool
 	// Seed fixes the built-in corpus and the validation split.
 	Seed int64
@@ -403,6 +404,7 @@ func isVal(seed int64, i int, frac float64) bool {
 // splitter sends each document to the train or validation shard.
 type splitter struct {
 	train, val *ShardWriter
+	tok        *tokenizer.Tokenizer
 	opts       PrepareOptions
 	kept       int // documents in all
 	i          int // documents written
@@ -411,6 +413,9 @@ type splitter struct {
 // write routes document i by isVal; the last document goes to
 // validation when nothing else did, so a small corpus still has one.
 func (s *splitter) write(ids []int32, text string) error {
+	if s.opts.ValTail && s.kept == 1 && s.opts.ValFraction > 0 {
+		return s.cutOne(ids)
+	}
 	last := s.i == s.kept-1
 	sw := s.train
 	val := isVal(s.opts.Seed, s.i, s.opts.ValFraction)
@@ -427,11 +432,26 @@ func (s *splitter) write(ids []int32, text string) error {
 	return sw.WriteDoc(ids, len(text))
 }
 
+// cutOne splits the only document of a tail split by tokens: the first
+// 1−ValFraction go to training, the rest to validation, exactly like
+// nanoGPT's cut of one long text.
+func (s *splitter) cutOne(ids []int32) error {
+	s.i++
+	cut := int(float64(len(ids)) * (1 - s.opts.ValFraction))
+	cut = min(max(cut, 1), len(ids)-1)
+	head, tail := ids[:cut], ids[cut:]
+	err := s.train.WriteDoc(head, len(s.tok.Decode(head)))
+	if err != nil {
+		return err
+	}
+	return s.val.WriteDoc(tail, len(s.tok.Decode(tail)))
+}
+
 // encodeSpool encodes the kept documents in batches and writes them
 // to the train and validation shards.
 func encodeSpool(ctx context.Context, spool, dir string,
 	tok *tokenizer.Tokenizer, opts PrepareOptions, rep *Report) error {
-	s := &splitter{opts: opts, kept: int(rep.DocsKept)}
+	s := &splitter{opts: opts, kept: int(rep.DocsKept), tok: tok}
 	var err error
 	vocab := tok.VocabSize()
 	if s.train, err = CreateShard(filepath.Join(dir, TrainFile),

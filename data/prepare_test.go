@@ -255,3 +255,26 @@ func TestPrepareValTail(t *testing.T) {
 		t.Fatalf("val shard holds %q, want %q", got.String(), want)
 	}
 }
+
+// TestPrepareValTailOneDocument: a single kept document is cut by
+// tokens, the last ValFraction going to validation.
+func TestPrepareValTailOneDocument(t *testing.T) {
+	dir := t.TempDir()
+	text := strings.Repeat("0123456789", 10)
+	in := filepath.Join(dir, "one.txt")
+	if err := os.WriteFile(in, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := DefaultPrepareOptions()
+	o.Inputs, o.OutDir = []string{in}, filepath.Join(dir, "out")
+	o.VocabSize, o.ValFraction, o.ValTail = 262, 0.1, true
+	o.NoDedup, o.Filter = true, FilterConfig{}
+	rep, err := Prepare(context.Background(), o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Train.Bytes != 90 || rep.Val.Bytes != 10 {
+		t.Fatalf("train %d bytes, val %d bytes, want 90 and 10",
+			rep.Train.Bytes, rep.Val.Bytes)
+	}
+}
