@@ -25,8 +25,42 @@
 // Human/Assistant transcripts {"chosen","rejected"} whose shared turns
 // become the prompt conversation in the chat template (data.EncodeChat).
 // Sequences longer than max_position_embeddings keep their last tokens.
-// Without a file, BuiltinPairs draws pairs from data.BuiltinTasks with
-// a near-miss wrong answer as the rejected reply.
+//
+// # Built-in preferences
+//
+// Without a file, BuiltinPairs draws pairs from data.BuiltinTasks the
+// way real preference data looks: chosen is the correct, well-formed
+// answer; rejected is a reply a labeller refuses at a glance but that
+// still looks like an answer (every one fails data.CheckAnswer). The
+// mix (RejectMix, percent of pairs):
+//
+//   - 55 clear, per task kind: for copy, reverse and sort, words not in
+//     the prompt (drawn from the tasks' own word list, so only the
+//     prompt gives them away) in at least half the places, or a list
+//     two or more words short or long, or for sort the prompt's
+//     unsorted order; for count, a gap of two numbers, steps of two, or
+//     a start or end three or more off; for add and sub, a number at
+//     least 10 away or with another number of digits; for fact, an
+//     answer of the wrong type (a colour for a capital, a number);
+//   - 10 echo: the question repeated;
+//   - 15 off-topic: the answer to a question of another kind;
+//   - 15 rambling: filler sentences, half of them cut off mid-word;
+//   - 5 near misses: a sum off by one or two, two swapped or one
+//     dropped word, the unreversed list, another entity's fact of the
+//     same type.
+//
+// What the reward model learns from this is form and relevance, not
+// correctness: the reply's type matches the question, list replies
+// reuse the prompt's words at about its length, counts are gap-free
+// and start and end near the prompt's numbers, numbers have a
+// plausible size. It barely ranks two well-formed answers that differ
+// in one word or digit (about 62% right on near misses against 93% on
+// clear rejects and over 99% on echoes, off-topic and rambling
+// replies), so PPO against it improves form and relevance, not task
+// accuracy, which may even fall (0.21 → 0.16 in the default run) as
+// the policy trades exact copies for replies the reward model likes
+// as much. A reward for correctness would be data.CheckAnswer itself,
+// which this stage deliberately leaves out.
 //
 // # PPO (train rlhf ppo)
 //
@@ -39,8 +73,13 @@
 //     stopping after <|end|>;
 //  2. scores them in inference mode: log π and log π_ref of each token
 //     from logits/τ, the critic's values, the reward model's score;
-//  3. rewards each token −β·(log π − log π_ref), adds the score (and
-//     ppo.end_penalty when the response never closed) at the last token;
+//  3. rewards each token −β·(log π − log π_ref), adds the normalised
+//     score (s − μ)/σ (and ppo.end_penalty when the response never
+//     closed) at the last token; μ and σ are the reward model's mean
+//     and spread over the SFT policy's answers to ppo.norm_prompts
+//     training prompts, measured once before the first iteration (the
+//     InstructGPT bias, plus a scale so β means the same for any reward
+//     model) and kept in trainer_state.json's extra;
 //  4. computes GAE(γ, λ) advantages and returns (Schulman et al. 2015)
 //     and whitens the advantages (when there are at least 2);
 //  5. runs ppo.epochs over shuffled minibatches: the clipped surrogate
@@ -48,6 +87,14 @@
 //     (Schulman et al. 2017), dropout off, gradients clipped per model;
 //  6. adapts β toward ppo.target_kl with the proportional controller of
 //     Ziegler et al. 2019, or keeps it fixed.
+//
+// The defaults (64 responses per iteration in minibatches of 16, two
+// epochs, β₀ = 0.3, horizon 400 responses, so β moves by at most 3.2%
+// per iteration) start well above the β the target needs and let it
+// decay: the KL to the reference approaches ppo.target_kl = 2 from
+// below over the default 60 iterations. Small minibatches with many
+// epochs spent the KL budget on sampling noise instead: the policy
+// drifted past the target while the score barely moved.
 //
 // Logged per iteration to metrics.jsonl: score, kl (mean summed
 // log-ratio), kl_k3 (the non-negative estimator Σ (e^{−d} − 1 + d)),
@@ -73,6 +120,10 @@
 // n response tokens of a batch, P pairs. Errors start with "rlhf";
 // bad JSONL lines are *data.ParseError with the line.
 package rlhf
+
+// BUG(tinyseek): the built-in reward model scores form, not
+// correctness (see Built-in preferences); PPO against it can lower
+// task accuracy.
 
 // BUG(tinyseek): the reward model is not stored in PPO checkpoints; a
 // resumed PPO run reloads it from --reward, which must be unchanged.

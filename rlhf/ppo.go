@@ -32,18 +32,21 @@ train:
 
 // PPOConfig holds the PPO stage's own settings.
 type PPOConfig struct {
-	// RolloutBatch is responses sampled per iteration. Default 16.
+	// RolloutBatch is responses sampled per iteration. Default 64: fewer,
+	// larger minibatches spend the KL budget on the reward's signal
+	// rather than on noise.
 	RolloutBatch int `yaml:"rollout_batch"`
-	// MiniBatch is responses per gradient step. Default 4.
+	// MiniBatch is responses per gradient step. Default 16.
 	MiniBatch int `yaml:"mini_batch"`
-	// Epochs over each rollout batch. Default 4.
+	// Epochs over each rollout batch. Default 2.
 	Epochs int `yaml:"epochs"`
 	// MaxNewTokens bounds a response. Default 32.
 	MaxNewTokens int `yaml:"max_new_tokens"`
 	// Temperature τ of sampling and of PPO's log-probabilities.
 	// Default 1.
 	Temperature float64 `yaml:"temperature"`
-	// KLCoef is the initial β of the per-token penalty. Default 0.05.
+	// KLCoef is the initial β of the per-token penalty, in units of
+	// the normalised score. Default 0.3.
 	KLCoef float64 `yaml:"kl_coef"`
 	// AdaptiveKL steers β toward TargetKL (Ziegler et al. 2019).
 	// Default true.
@@ -51,7 +54,9 @@ type PPOConfig struct {
 	// TargetKL is the per-response KL the controller aims at, in nats.
 	// Default 2.
 	TargetKL float64 `yaml:"target_kl"`
-	// KLHorizon is the controller's horizon in responses. Default 1000.
+	// KLHorizon is the controller's horizon in responses: β moves by
+	// at most 20%·RolloutBatch/KLHorizon per iteration. Default 400
+	// (±3.2% per iteration at the default batch).
 	KLHorizon float64 `yaml:"kl_horizon"`
 	// ClipRange ε of the surrogate objective. Default 0.2.
 	ClipRange float64 `yaml:"clip_range"`
@@ -68,8 +73,14 @@ type PPOConfig struct {
 	// EndPenalty is added to the reward of a response that does not
 	// end with <|end|> within MaxNewTokens. Default −1.
 	EndPenalty float64 `yaml:"end_penalty"`
+	// NormPrompts is the size of the reference batch whose scores
+	// normalise the reward: on a fresh run the SFT policy answers this
+	// many training prompts and the reward becomes (score − mean)/std
+	// over them (the InstructGPT bias, plus a scale so that β means the
+	// same for every reward model). 0 uses the raw score. Default 64.
+	NormPrompts int `yaml:"norm_prompts"`
 	// EvalPrompts is the number of held-out prompts scored at each
-	// evaluation. Default 32.
+	// evaluation. Default 128.
 	EvalPrompts int `yaml:"eval_prompts"`
 	// BuiltinPrompts is the number of built-in task prompts used when
 	// no prompt file is given. Default 2000.
@@ -78,11 +89,11 @@ type PPOConfig struct {
 
 // DefaultPPOConfig returns the defaults above.
 func DefaultPPOConfig() PPOConfig {
-	return PPOConfig{RolloutBatch: 16, MiniBatch: 4, Epochs: 4,
-		MaxNewTokens: 32, Temperature: 1, KLCoef: 0.05, AdaptiveKL: true,
-		TargetKL: 2, KLHorizon: 1000, ClipRange: 0.2, ValueClip: 0.2,
+	return PPOConfig{RolloutBatch: 64, MiniBatch: 16, Epochs: 2,
+		MaxNewTokens: 32, Temperature: 1, KLCoef: 0.3, AdaptiveKL: true,
+		TargetKL: 2, KLHorizon: 400, ClipRange: 0.2, ValueClip: 0.2,
 		ValueCoef: 0.5, Gamma: 1, Lambda: 0.95, EndPenalty: -1,
-		EvalPrompts: 32, BuiltinPrompts: 2000}
+		NormPrompts: 64, EvalPrompts: 128, BuiltinPrompts: 2000}
 }
 
 // Prompt is one PPO prompt; Task is set for built-in ones, so that
@@ -122,6 +133,7 @@ type ppoRun struct {
 	value        *Scorer
 	popt, vopt   *optim.AdamW
 	kl           KLController
+	norm         scoreNorm
 	state        *checkpoints.State
 	train, evals []Prompt
 	metrics      *metricsFile
@@ -151,6 +163,11 @@ func RunPPO(ctx context.Context, o PPOOptions) (PPOResult, error) {
 		"kl_coef", r.kl.Coef)
 
 	res := PPOResult{}
+	if !o.Resume {
+		if err := r.calibrate(); err != nil {
+			return res, err
+		}
+	}
 	if res.Before, err = r.evaluate(); err != nil {
 		return res, err
 	}

@@ -56,7 +56,7 @@ func ppoOptions(t *testing.T, sft, reward, out string, steps,
 	}
 	p := DefaultPPOConfig()
 	p.RolloutBatch, p.MiniBatch, p.Epochs, p.MaxNewTokens = 4, 2, 2, 5
-	p.EvalPrompts, p.BuiltinPrompts = 2, 60
+	p.EvalPrompts, p.BuiltinPrompts, p.NormPrompts = 2, 60, 6
 	return PPOOptions{Common: Common{Config: cfg, Out: out, Log: quiet(),
 		StopAfter: stopAfter}, Policy: sft, Reward: reward, PPO: p}
 }
@@ -165,5 +165,37 @@ func TestPPOResumeReproducesUninterruptedRun(t *testing.T) {
 	}
 	if a[3]["kl_coef"] == a[0]["kl_coef"] {
 		t.Error("the adaptive KL coefficient never moved")
+	}
+}
+
+// TestCalibrateNormalisesReferenceScores: after calibrate, the
+// reference batch's normalised scores have mean 0 and variance 1 (up
+// to the 1e-6 guard), and the numbers are what the state records.
+func TestCalibrateNormalisesReferenceScores(t *testing.T) {
+	sft, reward := fixture(t)
+	o := ppoOptions(t, sft, reward, filepath.Join(t.TempDir(), "ppo"), 1, 0)
+	r, err := newPPORun(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.calibrate(); err != nil {
+		t.Fatal(err)
+	}
+	scores, err := r.calibrationScores()
+	if err != nil || len(scores) != 6 {
+		t.Fatalf("%d scores, err %v", len(scores), err)
+	}
+	z := make([]float64, len(scores))
+	for i, s := range scores {
+		z[i] = r.norm.apply(s)
+	}
+	mean, v := meanVar(z)
+	if math.Abs(mean) > 1e-9 || math.Abs(v-1) > 1e-4 {
+		t.Errorf("normalised mean %v variance %v, want 0 and 1", mean, v)
+	}
+	e := r.extra()
+	if e["score_mean"] != r.norm.mean || e["score_std"] != r.norm.std ||
+		r.norm.std <= 1e-6 {
+		t.Errorf("extra %v, norm %+v", e, r.norm)
 	}
 }

@@ -126,7 +126,7 @@ func (r *ppoRun) iteration(it int, lr float64) (map[string]float64,
 		for j := range L {
 			rew[j] = -r.kl.Coef * sc.logRatio[b][j]
 		}
-		rew[L-1] += sc.score[b]
+		rew[L-1] += r.norm.apply(sc.score[b])
 		if !x.ended {
 			rew[L-1] += cfg.EndPenalty
 		}
@@ -146,7 +146,7 @@ func (r *ppoRun) iteration(it int, lr float64) (map[string]float64,
 
 	// 3. The controller sees this batch's KL, before the next rollout.
 	r.kl.Update(st["kl"], len(ro.items))
-	r.state.Extra = map[string]float64{"kl_coef": r.kl.Coef}
+	r.state.Extra = r.extra()
 	return st, nil
 }
 

@@ -57,6 +57,7 @@ func newPPORun(o PPOOptions) (*ppoRun, error) {
 		Target: o.PPO.TargetKL, Horizon: o.PPO.KLHorizon}
 	r.state = &checkpoints.State{Stage: "ppo", Seed: r.cfg.Train.Seed,
 		Extra: map[string]float64{"kl_coef": r.kl.Coef}}
+	r.norm = scoreNorm{std: 1}
 	if r.train, r.evals, err = ppoPrompts(o, r.cfg.Train.Seed); err != nil {
 		return nil, err
 	}
@@ -129,7 +130,7 @@ func modelTensors(m *layers.Model) []*ag.Tensor {
 // save writes the policy (model.safetensors, optimizer), the critic
 // and its optimizer, the reference, and the state with β.
 func (r *ppoRun) save() error {
-	r.state.Extra = map[string]float64{"kl_coef": r.kl.Coef}
+	r.state.Extra = r.extra()
 	dir, err := checkpoints.Save(r.o.Out, r.state, r.cfg.Train.KeepLast,
 		func(dir string) error {
 			err := pretrain.SaveModel(dir, r.policy, r.tok, r.popt, nil)
@@ -182,6 +183,10 @@ func (r *ppoRun) restore() error {
 			"extra.kl_coef", dir)
 	}
 	r.kl.Coef, r.state = coef, st
+	r.norm = scoreNorm{mean: st.Extra["score_mean"], std: 1}
+	if v, ok := st.Extra["score_std"]; ok {
+		r.norm.std = v
+	}
 	return nil
 }
 
@@ -235,4 +240,50 @@ func (m *metricsFile) close() { m.f.Close() }
 func round(v float64, digits int) float64 {
 	p := math.Pow(10, float64(digits))
 	return math.Round(v*p) / p
+}
+
+// scoreNorm maps a reward-model score to the PPO reward.
+type scoreNorm struct{ mean, std float64 }
+
+func (n scoreNorm) apply(score float64) float64 {
+	return (score - n.mean) / n.std
+}
+
+// extra is what trainer_state.json's extra records: β and the score
+// normalisation.
+func (r *ppoRun) extra() map[string]float64 {
+	return map[string]float64{"kl_coef": r.kl.Coef,
+		"score_mean": r.norm.mean, "score_std": r.norm.std}
+}
+
+// calibrate sets the score normalisation from the SFT policy's
+// answers to the first ppo.norm_prompts training prompts; it runs
+// before the first iteration. Fewer than 2 prompts leave it off.
+func (r *ppoRun) calibrate() error {
+	scores, err := r.calibrationScores()
+	if err != nil || len(scores) < 2 {
+		return err
+	}
+	mean, v := meanVar(scores)
+	r.norm = scoreNorm{mean: mean, std: math.Sqrt(v) + 1e-6}
+	r.state.Extra = r.extra()
+	r.o.Log.Info("ppo reward normalisation", "prompts", len(scores),
+		"score_mean", round(mean, 4), "score_std", round(r.norm.std, 4))
+	return nil
+}
+
+// calibrationScores samples the policy's answers to the calibration
+// prompts, with seeds of their own, and scores them.
+func (r *ppoRun) calibrationScores() ([]float64, error) {
+	n := min(r.o.PPO.NormPrompts, len(r.train))
+	if n < 1 {
+		return nil, nil
+	}
+	ro, err := r.rollout(r.train[:n], func(i int) uint64 {
+		return r.cfg.Train.Seed ^ 0xca1<<24 + uint64(i)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r.scoreRollouts(ro).score, nil
 }

@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/tinyseek/tinyseek/data"
@@ -217,71 +215,6 @@ func readLoose(path string) ([]Pair, int, error) {
 			Err: errors.New("no prompts")}
 	}
 	return out, 0, nil
-}
-
-// BuiltinPairs returns n preference pairs over data.BuiltinTasks(seed):
-// chosen is the task's answer, rejected a plausible wrong answer drawn
-// by WrongAnswer (off-by-one sums, a wrong order, a dropped word,
-// another country's fact, ...).
-func BuiltinPairs(seed int64, n int) []Pair {
-	rng := rand.New(rand.NewPCG(uint64(seed), 0x9a1b))
-	facts := data.BuiltinWorld().Facts()
-	out := make([]Pair, 0, n)
-	for _, t := range data.BuiltinTasks(seed, n) {
-		out = append(out, Pair{Prompt: []data.Message{{
-			Role: data.RoleUser, Content: t.Prompt}}, Chosen: t.Answer,
-			Rejected: WrongAnswer(rng, t, facts)})
-	}
-	return out
-}
-
-// WrongAnswer returns an answer to t that data.CheckAnswer rejects and
-// that looks like a near miss of the right one.
-func WrongAnswer(rng *rand.Rand, t data.Task, facts []data.Fact) string {
-	for range 100 {
-		w := nearMiss(rng, t, facts)
-		if w != "" && !data.CheckAnswer(t, w) {
-			return w
-		}
-	}
-	return t.Answer + " " + t.Answer // still wrong, never reached in tests
-}
-
-func nearMiss(rng *rand.Rand, t data.Task, facts []data.Fact) string {
-	words := strings.Fields(t.Answer)
-	switch t.Kind {
-	case "add", "sub":
-		v, _ := strconv.Atoi(t.Answer)
-		d := []int{-10, -2, -1, 1, 1, 2, 10}[rng.IntN(7)]
-		return strconv.Itoa(max(v+d, 0))
-	case "copy", "count":
-		if rng.IntN(2) == 0 && len(words) > 2 {
-			i := 1 + rng.IntN(len(words)-2)
-			return strings.Join(slices.Delete(words, i, i+1), " ")
-		}
-		return swapTwo(rng, words)
-	case "reverse":
-		if rng.IntN(2) == 0 {
-			slices.Reverse(words) // the original order
-			return strings.Join(words, " ")
-		}
-		return swapTwo(rng, words)
-	case "sort":
-		return swapTwo(rng, words)
-	case "fact":
-		return facts[rng.IntN(len(facts))].Answer
-	}
-	return ""
-}
-
-func swapTwo(rng *rand.Rand, words []string) string {
-	w := slices.Clone(words)
-	if len(w) < 2 {
-		return ""
-	}
-	i := rng.IntN(len(w) - 1)
-	w[i], w[i+1] = w[i+1], w[i]
-	return strings.Join(w, " ")
 }
 
 // EncodePair returns the token ids of prompt+chosen and prompt+rejected

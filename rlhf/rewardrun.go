@@ -18,15 +18,15 @@ import (
 // --config and --set: a short, gentle fine-tune of the SFT backbone.
 const RewardDefaults = `
 train:
-  steps: 300
+  steps: 600
   batch_size: 16
   lr: 2.0e-4
   min_lr: 2.0e-5
   warmup_steps: 20
   weight_decay: 0.0
-  eval_every: 100
+  eval_every: 200
   log_every: 10
-  save_every: 100
+  save_every: 200
 `
 
 // RewardConfig holds the reward stage's own settings.
@@ -38,14 +38,14 @@ type RewardConfig struct {
 	// Default 0.1.
 	ValFraction float64 `yaml:"val_fraction"`
 	// BuiltinPairs is how many built-in pairs are drawn when no data
-	// file is given. Default 3000.
+	// file is given. Default 6000.
 	BuiltinPairs int `yaml:"builtin_pairs"`
 }
 
 // DefaultRewardConfig returns the defaults above.
 func DefaultRewardConfig() RewardConfig {
 	return RewardConfig{Center: 0.01, ValFraction: 0.1,
-		BuiltinPairs: 3000}
+		BuiltinPairs: 6000}
 }
 
 // RewardOptions configures `train rlhf reward`.

@@ -4,9 +4,9 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"math/rand/v2"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -240,22 +240,98 @@ func asParseError(err error, pe **data.ParseError) bool {
 	return ok
 }
 
-func TestBuiltinPairsAreWrongButClose(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	facts := data.BuiltinWorld().Facts()
-	for i, task := range data.BuiltinTasks(3, 140) {
-		w := WrongAnswer(rng, task, facts)
-		if data.CheckAnswer(task, w) || w == "" {
-			t.Errorf("task %d (%s): wrong answer %q is accepted", i,
-				task.Kind, w)
+func TestBuiltinRejectsAreWrong(t *testing.T) {
+	tasks := data.BuiltinTasks(3, 700)
+	for s := range numRejectStyles {
+		t.Run(s.String(), func(t *testing.T) {
+			rj, made := NewRejecter(4), 0
+			for i, task := range tasks {
+				w := rj.Reject(task, s)
+				if w == "" {
+					continue
+				}
+				made++
+				if data.CheckAnswer(task, w) {
+					t.Errorf("task %d (%s): %q is accepted", i, task.Kind, w)
+				}
+				if s == RejectClear {
+					checkClear(t, task, w)
+				}
+			}
+			if made < len(tasks)/2 {
+				t.Errorf("made %d of %d", made, len(tasks))
+			}
+		})
+	}
+}
+
+// checkClear asserts what makes a clear reject clear, per task kind.
+func checkClear(t *testing.T, task data.Task, w string) {
+	t.Helper()
+	got, want := strings.Fields(w), strings.Fields(task.Answer)
+	_, list, _ := strings.Cut(task.Prompt, ": ")
+	switch task.Kind {
+	case "add", "sub":
+		g, _ := strconv.Atoi(w)
+		a, _ := strconv.Atoi(task.Answer)
+		if abs(g-a) < 10 && len(w) == len(task.Answer) {
+			t.Errorf("%s: %q is close to %q", task.Prompt, w, task.Answer)
 		}
-		if task.Kind != "fact" && len(w) > 2*len(task.Answer)+4 {
-			t.Errorf("task %d: %q is not a near miss of %q", i, w,
-				task.Answer)
+	case "copy", "reverse", "sort":
+		foreign := slices.ContainsFunc(got, func(x string) bool {
+			return !slices.Contains(strings.Fields(list), x)
+		})
+		short := abs(len(got)-len(want)) >= 2
+		if !foreign && !short && !(task.Kind == "sort" && w == list) {
+			t.Errorf("%s: %q is not clearly wrong", task.Prompt, w)
+		}
+	case "count":
+		if len(got) == len(want) && got[0] == want[0] &&
+			got[len(got)-1] == want[len(want)-1] {
+			t.Errorf("%s: %q has no gap nor wrong end", task.Prompt, w)
+		}
+	case "fact":
+		if factType(task.Prompt) == typeOfAnswer(w) {
+			t.Errorf("%s: %q has the answer's type", task.Prompt, w)
+		}
+	}
+}
+
+// typeOfAnswer is the fact type whose answers include w ("number" for
+// digits).
+func typeOfAnswer(w string) string {
+	if _, err := strconv.Atoi(w); err == nil {
+		return "number"
+	}
+	for _, f := range data.BuiltinWorld().Facts() {
+		if f.Answer == w {
+			return factType(f.Question)
+		}
+	}
+	return "?"
+}
+
+func abs(x int) int { return max(x, -x) }
+
+func TestBuiltinPairsFollowTheMix(t *testing.T) {
+	rj, n := NewRejecter(9), 7000
+	count := map[RejectStyle]int{}
+	for i, task := range data.BuiltinTasks(9, n) {
+		w, s := rj.Draw(task)
+		if w == "" || data.CheckAnswer(task, w) {
+			t.Fatalf("task %d: reject %q (%s) is accepted", i, w, s)
+		}
+		count[s]++
+	}
+	for s := range numRejectStyles {
+		got, want := 100*float64(count[s])/float64(n), float64(RejectMix[s])
+		if math.Abs(got-want) > 2 {
+			t.Errorf("%s: %.1f%% of pairs, want %.0f%%", s, got, want)
 		}
 	}
 	p := BuiltinPairs(5, 10)
-	if p[0].Chosen == p[0].Rejected || len(p) != 10 {
+	if len(p) != 10 || p[0].Chosen == p[0].Rejected ||
+		p[0].Chosen != data.BuiltinTasks(5, 1)[0].Answer {
 		t.Fatalf("pairs %+v", p[:1])
 	}
 }
