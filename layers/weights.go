@@ -5,6 +5,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	ag "github.com/tinyseek/tinyseek/autograd"
@@ -62,7 +63,7 @@ func (m *Model) LoadWeights(dir string) error {
 		switch {
 		case !ok:
 			bad = append(bad, fmt.Sprintf("missing %s %v", p.Name, p.Shape))
-		case !sameInts(t.Shape, p.Shape):
+		case !slices.Equal(t.Shape, p.Shape):
 			bad = append(bad, fmt.Sprintf("%s: file %v, model %v", p.Name,
 				t.Shape, p.Shape))
 		}
@@ -97,16 +98,4 @@ func Load(dir string) (*Model, error) {
 		return nil, err
 	}
 	return m, nil
-}
-
-func sameInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -44,7 +44,7 @@ type Result struct {
 // Run pretrains a model by next-token prediction.
 func Run(ctx context.Context, o Options) (Result, error) {
 	cfg := o.Config
-	if err := startRun(o.Out, o.Resume); err != nil {
+	if err := StartRun("pretrain", o.Out, o.Resume); err != nil {
 		return Result{}, err
 	}
 
@@ -70,7 +70,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if err := writeRunConfig(o.Out, cfg); err != nil {
+	if err := WriteRunConfig(o.Out, cfg); err != nil {
 		return Result{}, err
 	}
 
@@ -89,24 +89,28 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	return res, err
 }
 
-// startRun refuses to overwrite a run unless resuming, and makes the
-// folder.
-func startRun(out string, resume bool) error {
+// StartRun refuses to overwrite a run folder that holds checkpoints
+// unless resuming, refuses to resume an empty one, and makes the folder.
+// stage prefixes the errors.
+func StartRun(stage, out string, resume bool) error {
 	names, _ := checkpoints.List(checkpoints.Dir(out))
 	if len(names) > 0 && !resume {
-		return fmt.Errorf("pretrain: %s already holds checkpoints; pass "+
-			"--resume to continue it or --out to start elsewhere", out)
+		return fmt.Errorf("%s: %s already holds checkpoints; pass "+
+			"--resume to continue it or --out to start elsewhere", stage,
+			out)
 	}
 	if len(names) == 0 && resume {
-		return fmt.Errorf("pretrain: --resume: %s holds no checkpoint", out)
+		return fmt.Errorf("%s: --resume: %s holds no checkpoint", stage,
+			out)
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
-		return fmt.Errorf("pretrain: %w", err)
+		return fmt.Errorf("%s: %w", stage, err)
 	}
 	return nil
 }
 
-func writeRunConfig(out string, cfg configs.Config) error {
+// WriteRunConfig writes the resolved config to RUN/config.yaml.
+func WriteRunConfig(out string, cfg configs.Config) error {
 	b, err := cfg.YAML()
 	if err != nil {
 		return err

@@ -142,14 +142,14 @@ type ppoRun struct {
 // RunPPO optimises the policy against the reward model with PPO and a
 // KL penalty to the frozen reference.
 func RunPPO(ctx context.Context, o PPOOptions) (PPOResult, error) {
-	if err := startRun("ppo", o.Out, o.Resume); err != nil {
+	if err := pretrain.StartRun("ppo", o.Out, o.Resume); err != nil {
 		return PPOResult{}, err
 	}
 	r, err := newPPORun(o)
 	if err != nil {
 		return PPOResult{}, err
 	}
-	if err := writeRunConfig(o.Out, r.cfg); err != nil {
+	if err := pretrain.WriteRunConfig(o.Out, r.cfg); err != nil {
 		return PPOResult{}, err
 	}
 	r.metrics, err = openMetricsFile(o.Out, r.state.Step)

@@ -74,7 +74,7 @@ type encoded struct {
 // RunReward trains a reward model: the init backbone plus a scalar
 // head, on the Bradley–Terry loss over preference pairs.
 func RunReward(ctx context.Context, o RewardOptions) (RewardResult, error) {
-	if err := startRun("reward", o.Out, o.Resume); err != nil {
+	if err := pretrain.StartRun("reward", o.Out, o.Resume); err != nil {
 		return RewardResult{}, err
 	}
 	ck, err := pretrain.LoadCheckpoint(o.Init, o.Log)
@@ -99,7 +99,7 @@ func RunReward(ctx context.Context, o RewardOptions) (RewardResult, error) {
 			return RewardResult{}, err
 		}
 	}
-	if err := writeRunConfig(o.Out, cfg); err != nil {
+	if err := pretrain.WriteRunConfig(o.Out, cfg); err != nil {
 		return RewardResult{}, err
 	}
 	wireReward(tr, sc, train, val, float32(o.Reward.Center))

@@ -5,12 +5,9 @@ import (
 	"hash/fnv"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 
 	ag "github.com/tinyseek/tinyseek/autograd"
 	"github.com/tinyseek/tinyseek/autograd/optim"
-	"github.com/tinyseek/tinyseek/checkpoints"
 	"github.com/tinyseek/tinyseek/checkpoints/safetensors"
 	"github.com/tinyseek/tinyseek/configs"
 	"github.com/tinyseek/tinyseek/data"
@@ -30,33 +27,6 @@ type Common struct {
 	Progress io.Writer
 	// StopAfter ends the run after this step (0: run to the end).
 	StopAfter int
-}
-
-// startRun refuses to overwrite a run unless resuming, and makes the
-// folder.
-func startRun(stage, out string, resume bool) error {
-	names, _ := checkpoints.List(checkpoints.Dir(out))
-	if len(names) > 0 && !resume {
-		return fmt.Errorf("rlhf %s: %s already holds checkpoints; pass "+
-			"--resume to continue it or --out to start elsewhere", stage,
-			out)
-	}
-	if len(names) == 0 && resume {
-		return fmt.Errorf("rlhf %s: --resume: %s holds no checkpoint",
-			stage, out)
-	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return fmt.Errorf("rlhf %s: %w", stage, err)
-	}
-	return nil
-}
-
-func writeRunConfig(out string, cfg configs.Config) error {
-	b, err := cfg.YAML()
-	if err != nil {
-		return err
-	}
-	return checkpoints.WriteFileSync(filepath.Join(out, "config.yaml"), b)
 }
 
 // newAdamW is pretrain.NewOptimizer's rule over any parameter list:

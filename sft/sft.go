@@ -53,7 +53,7 @@ type Result struct {
 
 // Run fine-tunes the init checkpoint on prompt/response pairs.
 func Run(ctx context.Context, o Options) (Result, error) {
-	if err := startRun(o.Out, o.Resume); err != nil {
+	if err := pretrain.StartRun("sft", o.Out, o.Resume); err != nil {
 		return Result{}, err
 	}
 
@@ -84,7 +84,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if err := writeRunConfig(o.Out, cfg); err != nil {
+	if err := pretrain.WriteRunConfig(o.Out, cfg); err != nil {
 		return Result{}, err
 	}
 	last := wire(tr, ds)
@@ -124,31 +124,6 @@ func finish(o Options, res Result, tr *pretrain.Trainer, ds *dataset,
 	}
 	res.InitScore = &s
 	return res, nil
-}
-
-// startRun refuses to overwrite a run unless resuming, and makes the
-// folder.
-func startRun(out string, resume bool) error {
-	names, _ := checkpoints.List(checkpoints.Dir(out))
-	if len(names) > 0 && !resume {
-		return fmt.Errorf("sft: %s already holds checkpoints; pass "+
-			"--resume to continue it or --out to start elsewhere", out)
-	}
-	if len(names) == 0 && resume {
-		return fmt.Errorf("sft: --resume: %s holds no checkpoint", out)
-	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return fmt.Errorf("sft: %w", err)
-	}
-	return nil
-}
-
-func writeRunConfig(out string, cfg configs.Config) error {
-	b, err := cfg.YAML()
-	if err != nil {
-		return err
-	}
-	return checkpoints.WriteFileSync(filepath.Join(out, "config.yaml"), b)
 }
 
 // newTrainer wraps the loaded model in the shared loop, restoring the
