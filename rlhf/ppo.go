@@ -21,8 +21,8 @@ import (
 const PPODefaults = `
 train:
   steps: 60
-  lr: 3.0e-5
-  min_lr: 3.0e-5
+  lr: 6.0e-5
+  min_lr: 6.0e-5
   warmup_steps: 0
   weight_decay: 0.0
   eval_every: 20
