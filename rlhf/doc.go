@@ -94,9 +94,9 @@
 // decay: the KL to the reference approaches ppo.target_kl = 2 from
 // below over the default 60 iterations at learning rate 6e-5 (1.5
 // nats in the default chain; 1e-4 crosses the target). Small
-// minibatches with many
-// epochs spent the KL budget on sampling noise instead: the policy
-// drifted past the target while the score barely moved.
+// minibatches with many epochs spent the KL budget on sampling noise
+// instead: the policy drifted past the target while the score barely
+// moved.
 //
 // Logged per iteration to metrics.jsonl: score, kl (mean summed
 // log-ratio), kl_k3 (the non-negative estimator Σ (e^{−d} − 1 + d)),
