@@ -40,11 +40,19 @@ func (tp *Tape) AddScalar(a *Tensor, s float32) *Tensor {
 // Neg returns −a.
 func (tp *Tape) Neg(a *Tensor) *Tensor { return tp.Scale(a, -1) }
 
-// Exp returns eᵃ.
+// Exp returns eᵃ, through the vectorised kernel.
 func (tp *Tape) Exp(a *Tensor) *Tensor {
-	return tp.unary(a, func(x float32) float32 {
-		return float32(math.Exp(float64(x)))
-	}, func(_, y float32) float32 { return y })
+	out := tp.newTensor(a.Shape...)
+	kernels.ExpTo(out.Data, a.Data)
+	if tp.needs(a) {
+		tp.push(out, func() {
+			da := tp.gradOf(a)
+			for i, g := range out.Grad {
+				da[i] += g * out.Data[i]
+			}
+		})
+	}
+	return out
 }
 
 // Log returns ln a.
