@@ -66,6 +66,18 @@
 //     read-only; chunks write disjoint parts of C. Gemm may be called
 //     from many goroutines at once.
 //
+// # Elementwise kernels
+//
+// The exp family (ExpTo, ExpShiftSum, SumExpShift, AxpyExpShift,
+// SigmoidTo, SwiGLUForward) shares one float32 exp: x = k·ln2 + r with
+// ln2 split in two parts, a degree-5 polynomial for e^r and a scale by
+// 2^k, within 1 ulp over [−104, 89], +Inf above about 88.72 and
+// gradual underflow below −87.3. AVX-512 runs 16 lanes (tails under a
+// lane mask), AVX2 8 lanes (tails in Go); the Go loop is the portable
+// and purego path. SwiGLUBackward, the RMSNorm row kernels and
+// AdamWVector are AVX2 loops, memory-bound on this machine. Outputs
+// come first; backward kernels add into their outputs.
+//
 // BUG(tinyseek): B is packed by the calling goroutine alone before the
 // workers start; for A·Bᵀ with small m (a few strips) that serial
 // transpose is a visible share of the call.
