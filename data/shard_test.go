@@ -254,3 +254,30 @@ func BenchmarkSamplerBatch(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*B*T)/b.Elapsed().Seconds()/1e6, "Mtok/s")
 }
+
+func TestShardCheckVocab(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.bin")
+	w, err := CreateShard(path, 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteDoc([]int32{1, 299, 7}, 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := OpenShard(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.CheckVocab(300); err != nil {
+		t.Fatalf("valid shard refused: %v", err)
+	}
+	if err := s.CheckVocab(262); err == nil ||
+		!strings.Contains(err.Error(), "vocabulary of 300") {
+		t.Fatalf("shard for 300 tokens accepted by a 262-token model: %v",
+			err)
+	}
+}

@@ -1,36 +1,71 @@
 package pretrain
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 
+	"go.yaml.in/yaml/v3"
+
+	"github.com/tinyseek/tinyseek/checkpoints"
 	"github.com/tinyseek/tinyseek/configs"
 	"github.com/tinyseek/tinyseek/data"
 )
+
+// sourceFile in RUN/data records the data settings it was prepared
+// with, so that a later run with other settings does not reuse it.
+const sourceFile = "source.yaml"
 
 // PrepareData returns a folder with tokenizer.json, train.bin and
 // val.bin for the run. A Path that already is such a folder is used as
 // it is; otherwise the text at Path (or the built-in corpus) is cleaned,
 // deduplicated and tokenized into RUN/data once, and reused on resume.
+// Data prepared with other settings is prepared again for a new run
+// and refused for a resumed one.
 func PrepareData(ctx context.Context, d configs.Data, run string,
-	seed uint64, log *slog.Logger) (string, error) {
+	seed uint64, resume bool, log *slog.Logger) (string, error) {
 	if d.Path != "" && isPrepared(d.Path) {
 		return d.Path, nil
 	}
 	dir := filepath.Join(run, "data")
+	want, err := yaml.Marshal(struct {
+		Data configs.Data `yaml:"data"`
+		Seed uint64       `yaml:"seed"`
+	}{d, seed})
+	if err != nil {
+		return "", fmt.Errorf("pretrain: data: %w", err)
+	}
 	if isPrepared(dir) {
-		log.Info("reusing prepared data", "dir", dir)
-		return dir, nil
+		had, _ := os.ReadFile(filepath.Join(dir, sourceFile))
+		if bytes.Equal(had, want) {
+			log.Info("reusing prepared data", "dir", dir)
+			return dir, nil
+		}
+		if resume {
+			return "", fmt.Errorf("pretrain: --resume: %s was prepared "+
+				"with other data settings (%s); resume with the same "+
+				"--data and data.* keys", dir, strings.TrimSpace(
+				strings.ReplaceAll(string(had), "\n", " ")))
+		}
+		log.Info("data settings changed, preparing again", "dir", dir)
+		if err := os.RemoveAll(dir); err != nil {
+			return "", fmt.Errorf("pretrain: data: %w", err)
+		}
 	}
 	if d.Path != "" {
 		if _, err := os.Stat(d.Path); err != nil {
 			return "", fmt.Errorf("pretrain: data: %w", err)
 		}
 	}
-	return dir, prepare(ctx, d, dir, seed, log)
+	if err := prepare(ctx, d, dir, seed, log); err != nil {
+		return "", err
+	}
+	return dir, checkpoints.WriteFileSync(filepath.Join(dir, sourceFile),
+		want)
 }
 
 func isPrepared(dir string) bool {

@@ -49,7 +49,8 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 
 	// 1. Tokens and tokenizer; the model's vocabulary follows it.
-	dataDir, err := PrepareData(ctx, cfg.Data, o.Out, cfg.Train.Seed, o.Log)
+	dataDir, err := PrepareData(ctx, cfg.Data, o.Out, cfg.Train.Seed,
+		o.Resume, o.Log)
 	if err != nil {
 		return Result{}, err
 	}
@@ -151,8 +152,21 @@ func newTrainer(o Options, cfg configs.Config,
 	if err != nil {
 		return nil, err
 	}
+	if err := CheckResumable("pretrain", st, cfg.Train.Steps); err != nil {
+		return nil, err
+	}
 	tr.State = st
 	return tr, nil
+}
+
+// CheckResumable refuses a resume that has nothing left to do.
+func CheckResumable(stage string, st *checkpoints.State, steps int) error {
+	if st.Step >= steps {
+		return fmt.Errorf("%s: --resume: the run is already at step %d "+
+			"of --steps %d; raise --steps to train further", stage,
+			st.Step, steps)
+	}
+	return nil
 }
 
 // Restore loads the latest good checkpoint of run into m and opt after
@@ -194,6 +208,11 @@ func Restore(run, stage string, cfg configs.Config, m *layers.Model,
 func wireData(tr *Trainer, train, val *data.Shard,
 	tok *tokenizer.Tokenizer) error {
 	tc := tr.Cfg.Train
+	for _, s := range []*data.Shard{train, val} {
+		if err := s.CheckVocab(tok.VocabSize()); err != nil {
+			return fmt.Errorf("pretrain: %w", err)
+		}
+	}
 	if train.Len() <= tc.SeqLen+1 || val.Len() <= tc.SeqLen+1 {
 		return fmt.Errorf("pretrain: train (%d tokens) or validation "+
 			"(%d tokens) split is shorter than train.seq_len %d",

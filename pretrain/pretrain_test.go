@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -231,5 +232,47 @@ func TestWorkerCountsAgree(t *testing.T) {
 		if d := a - b; d > 1e-5 || d < -1e-5 {
 			t.Errorf("step %d: 1 worker %.8f, 2 workers %.8f", step, a, b)
 		}
+	}
+}
+
+// TestResumeRefusesOtherData: a run folder's prepared data is reused
+// only with the settings it was made with (a new user resumed with
+// another --data and silently trained on the old corpus).
+func TestResumeRefusesOtherData(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, word string) string {
+		p := filepath.Join(dir, name)
+		var b strings.Builder
+		for i := range 400 {
+			fmt.Fprintf(&b, "the %s number %d sat on a mat.\n\n", word, i)
+		}
+		if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	a, b := write("a.txt", "cat"), write("b.txt", "dog")
+	cfg := func(path string) configs.Config {
+		c := testConfig(t, "", 4)
+		c.Data = configs.Default().Data
+		c.Data.Path, c.Data.VocabSize, c.Data.BlankLineDocs = path, 262, true
+		c.Data.NoDedup, c.Data.Filters = true, []string{"min_chars=off",
+			"max_dup_ngram_frac=off", "max_dup_line_frac=off"}
+		return c
+	}
+	run := filepath.Join(dir, "run")
+	ctx := context.Background()
+	if _, err := Run(ctx, Options{Config: cfg(a), Out: run,
+		StopAfter: 2, Log: quiet()}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Run(ctx, Options{Config: cfg(b), Out: run, Resume: true,
+		Log: quiet()})
+	if err == nil || !strings.Contains(err.Error(), "other data settings") {
+		t.Fatalf("resume with another --data: err = %v", err)
+	}
+	if _, err := Run(ctx, Options{Config: cfg(a), Out: run, Resume: true,
+		Log: quiet()}); err != nil {
+		t.Fatalf("resume with the same data: %v", err)
 	}
 }

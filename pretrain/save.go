@@ -58,6 +58,7 @@ func (t *Trainer) evaluate() error {
 		return fmt.Errorf("%s: evaluate at step %d: %w", t.Stage,
 			t.State.Step, err)
 	}
+	ev.Step = t.State.Step
 	t.last = ev
 	rec := map[string]float64{"step": float64(t.State.Step)}
 	args := []any{"step", t.State.Step}

@@ -29,6 +29,8 @@ type Batch struct {
 type Eval struct {
 	Metrics map[string]float64 // val_loss is required
 	Sample  string
+	// Step is the step the evaluation ran at (set by the trainer).
+	Step int
 }
 
 // Trainer runs the optimisation loop of any stage.

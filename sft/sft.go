@@ -142,6 +142,10 @@ func newTrainer(o Options, cfg configs.Config,
 	if err != nil {
 		return nil, err
 	}
+	if err := pretrain.CheckResumable("sft", st,
+		cfg.Train.Steps); err != nil {
+		return nil, err
+	}
 	tr.State = st
 	return tr, nil
 }

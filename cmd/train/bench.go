@@ -51,6 +51,9 @@ func newBenchGemmCmd() *cobra.Command {
 }
 
 func runBenchGemm(o benchGemmOptions) error {
+	if o.minTime <= 0 {
+		return fmt.Errorf("--min-time must be > 0, got %v", o.minTime)
+	}
 	var shapes []gemmShape
 	for _, l := range []string{"A·B", "A·Bᵀ", "Aᵀ·B"} {
 		shapes = append(shapes, gemmShape{Layout: l, M: 512, N: 512, K: 512})
@@ -120,6 +123,10 @@ func newBenchStepCmd() *cobra.Command {
 		Example: "  train bench step --preset deepseek-tiny --batch 12 --seq 64 --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.steps <= 0 || o.warmup < 0 {
+				return fmt.Errorf("--iters must be > 0 and --warmup ≥ 0, "+
+					"got %d and %d", o.steps, o.warmup)
+			}
 			cfg, err := o.run.load(cmd)
 			if err != nil {
 				return err

@@ -13,6 +13,7 @@ import (
 
 	ag "github.com/tinyseek/tinyseek/autograd"
 	"github.com/tinyseek/tinyseek/checkpoints"
+	"github.com/tinyseek/tinyseek/configs"
 	"github.com/tinyseek/tinyseek/data"
 	"github.com/tinyseek/tinyseek/layers"
 	"github.com/tinyseek/tinyseek/pretrain"
@@ -51,7 +52,7 @@ func newEvalCmd() *cobra.Command {
 	f.StringVar(&o.ids, "ids", "", "token ids for --save-logits, e.g. 1,2,3")
 	f.IntVar(&o.batch, "batch", 8, "sequences per batch")
 	f.IntVar(&o.seq, "seq", 0, "tokens per sequence (default: the "+
-		"model's positions, at most 256)")
+		"run's train.seq_len, else the model's positions up to 256)")
 	f.IntVar(&o.maxBatches, "max-batches", 0, "stop after N batches (0: all)")
 	return cmd
 }
@@ -71,14 +72,21 @@ func runEval(o evalOptions) error {
 	if o.data == "" {
 		return fmt.Errorf("--data is required (or --save-logits with --ids)")
 	}
+	T, err := evalSeq(o, ck)
+	if err != nil {
+		return err
+	}
 	shard, cleanup, err := evalShard(ck, o.data)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	T := o.seq
-	if T <= 0 {
-		T = min(ck.Model.Cfg.MaxPositionEmbeddings, 256)
+	if err := shard.CheckVocab(ck.Model.Cfg.VocabSize); err != nil {
+		return err
+	}
+	if shard.Len() < 2 {
+		return fmt.Errorf("%s: %d tokens, too few to evaluate", o.data,
+			shard.Len())
 	}
 	T = min(T, shard.Len()-1)
 	loss, n := pretrain.ValLoss(ck.Model, shard, o.batch, T, o.maxBatches)
@@ -88,6 +96,30 @@ func runEval(o evalOptions) error {
 	fmt.Printf("tokens %d loss %.4f ppl %.3f bpb %.4f\n", n, loss,
 		math.Exp(loss), shard.BitsPerByte(loss))
 	return nil
+}
+
+// evalSeq checks --batch and --seq and picks the window length: --seq,
+// else the seq_len the run trained with (its config.yaml), else the
+// model's positions up to 256.
+func evalSeq(o evalOptions, ck *pretrain.Checkpoint) (int, error) {
+	maxT := ck.Model.Cfg.MaxPositionEmbeddings
+	switch {
+	case o.batch <= 0:
+		return 0, fmt.Errorf("--batch must be > 0, got %d", o.batch)
+	case o.seq < 0 || o.seq > maxT:
+		return 0, fmt.Errorf("--seq must be in 1..%d (the model's "+
+			"positions), got %d", maxT, o.seq)
+	case o.seq > 0:
+		return o.seq, nil
+	}
+	run := filepath.Dir(filepath.Dir(ck.Dir)) // RUN/checkpoints/step-N
+	if src, err := configs.LoadFile(filepath.Join(run, "config.yaml")); err == nil {
+		if cfg, err := configs.Load([]configs.Source{src}, nil); err == nil &&
+			cfg.Train.SeqLen <= maxT {
+			return cfg.Train.SeqLen, nil
+		}
+	}
+	return min(maxT, 256), nil
 }
 
 // evalShard opens a shard, a prepared folder's val.bin, or tokenizes a

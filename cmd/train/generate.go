@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -48,7 +49,28 @@ func newGenerateCmd() *cobra.Command {
 	return cmd
 }
 
+// check refuses sampling settings that have no meaning.
+func (o generateOptions) check() error {
+	t := float64(o.temperature)
+	switch {
+	case o.maxNew <= 0:
+		return fmt.Errorf("--max-new-tokens must be > 0, got %d", o.maxNew)
+	case math.IsNaN(t) || math.IsInf(t, 0) || t < 0:
+		return fmt.Errorf("--temperature must be a finite number ≥ 0 "+
+			"(0 is greedy), got %v", o.temperature)
+	case o.topK < 0:
+		return fmt.Errorf("--top-k must be ≥ 0 (0 keeps all), got %d",
+			o.topK)
+	case !(o.topP > 0 && o.topP <= 1):
+		return fmt.Errorf("--top-p must be in (0, 1], got %v", o.topP)
+	}
+	return nil
+}
+
 func runGenerate(o generateOptions) error {
+	if err := o.check(); err != nil {
+		return err
+	}
 	log, err := logger()
 	if err != nil {
 		return err

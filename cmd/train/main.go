@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -18,7 +19,9 @@ func main() {
 		syscall.SIGTERM)
 	defer stop()
 	if err := newRootCmd().ExecuteContext(ctx); err != nil {
-		fmt.Fprintf(os.Stderr, "train: %v\n", err)
+		// One line, even for errors.Join of several problems.
+		msg := strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; ")
+		fmt.Fprintf(os.Stderr, "train: %s\n", msg)
 		os.Exit(1)
 	}
 }

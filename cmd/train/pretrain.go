@@ -133,8 +133,17 @@ func runPretrain(cmd *cobra.Command, o pretrainOptions) error {
 // printEval writes the final metrics and sample to stdout.
 func printEval(steps int, ev pretrain.Eval) {
 	m := ev.Metrics
-	fmt.Printf("step %d val_loss %.4f val_ppl %.3f val_bpb %.4f\n", steps,
-		m["val_loss"], m["val_ppl"], m["val_bpb"])
+	if m == nil {
+		fmt.Printf("stopped after step %d, before any evaluation; "+
+			"continue with --resume\n", steps)
+		return
+	}
+	if ev.Step != steps {
+		fmt.Printf("stopped after step %d; the last evaluation, at step "+
+			"%d:\n", steps, ev.Step)
+	}
+	fmt.Printf("step %d val_loss %.4f val_ppl %.3f val_bpb %.4f\n",
+		ev.Step, m["val_loss"], m["val_ppl"], m["val_bpb"])
 	if ev.Sample != "" {
 		fmt.Printf("sample:\n%s\n", ev.Sample)
 	}

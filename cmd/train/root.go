@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -55,12 +56,13 @@ func parseIDs(s string) ([]int32, error) {
 	})
 	ids := make([]int32, 0, len(f))
 	for _, x := range f {
-		var v int32
-		if _, err := fmt.Sscan(x, &v); err != nil || v < 0 {
-			return nil, fmt.Errorf("token id %q is not a non-negative "+
-				"integer", x)
+		// Plain decimal only: no sign, prefix, octal or underscores.
+		v, err := strconv.ParseUint(x, 10, 31)
+		if err != nil || x[0] == '+' || (len(x) > 1 && x[0] == '0') {
+			return nil, fmt.Errorf("token id %q is not a decimal "+
+				"non-negative integer", x)
 		}
-		ids = append(ids, v)
+		ids = append(ids, int32(v))
 	}
 	return ids, nil
 }

@@ -114,6 +114,11 @@ func runSFT(cmd *cobra.Command, o sftOptions) error {
 // printSFT writes the held-out results to stdout, the init
 // checkpoint's beside the fine-tuned model's.
 func printSFT(res sft.Result) {
+	if res.Metrics == nil {
+		fmt.Printf("stopped after step %d, before any evaluation; "+
+			"continue with --resume\n", res.Steps)
+		return
+	}
 	fmt.Printf("step %d val_loss %.4f\n", res.Steps,
 		res.Metrics["val_loss"])
 	init := res.InitScore
