@@ -3,6 +3,7 @@ package checkpoints
 import (
 	"bytes"
 	"errors"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -130,5 +131,38 @@ func TestFailedWriteLeavesPreviousCheckpoint(t *testing.T) {
 	names, _ := List(Dir(run))
 	if len(names) != 1 {
 		t.Fatalf("checkpoints %v, want only step-000001", names)
+	}
+}
+
+func TestLatestOutsideTheRunIsIgnored(t *testing.T) {
+	run, other := t.TempDir(), t.TempDir()
+	if _, err := Save(run, &State{Step: 1}, 0, writeFiles("mine")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Save(other, &State{Step: 9}, 0, writeFiles("theirs")); err != nil {
+		t.Fatal(err)
+	}
+	rel, _ := filepath.Rel(Dir(run), filepath.Join(Dir(other), "step-000009"))
+	if err := os.WriteFile(filepath.Join(Dir(run), "latest"),
+		[]byte(rel), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir, _, err := Open(run, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil || filepath.Dir(dir) != Dir(run) {
+		t.Fatalf("opened %s (err %v), want a checkpoint of %s", dir, err, run)
+	}
+}
+
+func TestStaleTemporaryFoldersAreRemoved(t *testing.T) {
+	run := t.TempDir()
+	stale := filepath.Join(Dir(run), ".tmp-step-000003-123")
+	if err := os.MkdirAll(stale, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Save(run, &State{Step: 4}, 0, writeFiles("x")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("stale %s still there: %v", stale, err)
 	}
 }

@@ -35,7 +35,14 @@ func Open(path string, log *slog.Logger) (string, *State, error) {
 	// Try latest first, then every older checkpoint, newest first.
 	order := []string{}
 	if b, err := os.ReadFile(filepath.Join(root, "latest")); err == nil {
-		order = append(order, strings.TrimSpace(string(b)))
+		// latest names a folder beside it, never a path elsewhere.
+		name := strings.TrimSpace(string(b))
+		if validName(name) {
+			order = append(order, name)
+		} else {
+			log.Warn("ignoring a latest file that names no checkpoint "+
+				"of this run", "file", filepath.Join(root, "latest"))
+		}
 	}
 	for i := len(names) - 1; i >= 0; i-- {
 		order = append(order, names[i])
@@ -79,4 +86,11 @@ func Verify(dir string) (*State, error) {
 		}
 	}
 	return st, nil
+}
+
+// validName reports whether name is a step-NNNNNN folder name.
+func validName(name string) bool {
+	var step int
+	n, err := fmt.Sscanf(name, "step-%d", &step)
+	return err == nil && n == 1 && Name(step) == name
 }

@@ -30,6 +30,7 @@ func Save(run string, st *State, keepLast int,
 		return "", fmt.Errorf("checkpoints: %w", err)
 	}
 	name := Name(st.Step)
+	removeStale(root)
 	tmp, err := os.MkdirTemp(root, ".tmp-"+name+"-")
 	if err != nil {
 		return "", fmt.Errorf("checkpoints: %w", err)
@@ -74,6 +75,18 @@ func Save(run string, st *State, keepLast int,
 		return "", err
 	}
 	return final, prune(root, keepLast, st.BestStep)
+}
+
+// removeStale deletes temporary folders left by a save that was killed
+// (SIGKILL or a power cut get no chance to clean up). One run has one
+// writer, so any .tmp-* folder present before a save is dead.
+func removeStale(root string) {
+	ents, _ := os.ReadDir(root)
+	for _, e := range ents {
+		if e.IsDir() && strings.HasPrefix(e.Name(), ".tmp-") {
+			os.RemoveAll(filepath.Join(root, e.Name()))
+		}
+	}
 }
 
 // checksums returns the sha256 of every regular file in dir.
