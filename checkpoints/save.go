@@ -56,6 +56,9 @@ func Save(run string, st *State, keepLast int,
 
 	// 2. Into place: replace an older checkpoint of the same step.
 	final := filepath.Join(root, name)
+	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp made 0700
+		return "", fmt.Errorf("checkpoints: %w", err)
+	}
 	if err := syncDir(tmp); err != nil {
 		return "", err
 	}
@@ -135,6 +138,11 @@ func WriteFileSync(path string, b []byte) error {
 	if _, err := f.Write(b); err != nil {
 		f.Close()
 		return fmt.Errorf("checkpoints: write %s: %w", path, err)
+	}
+	// CreateTemp makes files 0600; a run's files are ordinary ones.
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return fmt.Errorf("checkpoints: %w", err)
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()

@@ -105,6 +105,10 @@ func isEmbedding(name string) bool {
 // Train runs from t.State.Step to the configured number of steps. It
 // returns the last evaluation.
 func (t *Trainer) Train(ctx context.Context) (Eval, error) {
+	if t.StopAfter < 0 {
+		return Eval{}, fmt.Errorf("%s: --stop-after must be ≥ 0, got %d",
+			t.Stage, t.StopAfter)
+	}
 	var err error
 	t.metrics, err = openMetrics(t.Run, t.State.Step)
 	if err != nil {

@@ -261,6 +261,9 @@ func WriteFileAtomic(path string, b []byte) error {
 	tmp := f.Name()
 	_, err = f.Write(b)
 	if err == nil {
+		err = f.Chmod(0o644) // CreateTemp makes 0600
+	}
+	if err == nil {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {

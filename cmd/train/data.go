@@ -2,8 +2,11 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -35,6 +38,7 @@ type prepareOptions struct {
 	textField     string
 	blankLineDocs bool
 	seed          int64
+	force         bool
 }
 
 func newDataPrepareCmd() *cobra.Command {
@@ -72,20 +76,38 @@ func newDataPrepareCmd() *cobra.Command {
 		"split .txt files into documents at blank lines")
 	f.Int64Var(&o.seed, "seed", 1, "seed of the built-in corpus and "+
 		"the validation split")
+	f.BoolVar(&o.force, "force", false, "replace the prepared data "+
+		"already in --out")
 	cmd.MarkFlagRequired("out")
 	return cmd
 }
 
-func runPrepare(cmd *cobra.Command, o prepareOptions) error {
+func runPrepare(cmd *cobra.Command, o prepareOptions) (err error) {
 	log, err := logger()
 	if err != nil {
 		return err
 	}
+
 	opts := data.DefaultPrepareOptions()
 	for _, kv := range o.filters {
 		if err := opts.Filter.SetFlag(kv); err != nil {
 			return fmt.Errorf("--filter: %w", err)
 		}
+	}
+
+	// Never replace prepared data by accident, and leave no empty
+	// folder behind when preparing fails.
+	tokPath := filepath.Join(o.out, data.TokenizerFile)
+	if _, err := os.Stat(tokPath); err == nil && !o.force {
+		return fmt.Errorf("%s already holds prepared data; pass --force "+
+			"to replace it", o.out)
+	}
+	if _, err := os.Stat(o.out); errors.Is(err, os.ErrNotExist) {
+		defer func() {
+			if err != nil {
+				os.Remove(o.out) // only if still empty
+			}
+		}()
 	}
 	opts.Inputs, opts.OutDir = o.inputs, o.out
 	opts.VocabSize, opts.ValFraction = o.vocabSize, o.valFraction

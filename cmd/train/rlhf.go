@@ -29,6 +29,7 @@ type rlhfFlags struct {
 	init          string
 	data, prompts string
 	reward        string
+	skipBad       bool
 }
 
 func (f *rlhfFlags) register(cmd *cobra.Command, out string) {
@@ -64,7 +65,9 @@ func (f *rlhfFlags) load(cmd *cobra.Command, defaults string) (
 		PPO: rlhf.DefaultPPOConfig()}
 	srcs := []configs.Source{{Name: "rlhf defaults",
 		YAML: []byte(defaults)}}
-	var trainSets, stageSets []string
+	var trainSets []string
+	type stageSet struct{ kv, origin string }
+	var stageSets []stageSet
 	if f.config != "" {
 		b, err := os.ReadFile(f.config)
 		if err != nil {
@@ -77,7 +80,10 @@ func (f *rlhfFlags) load(cmd *cobra.Command, defaults string) (
 		rest := map[string]any{}
 		for k, v := range tree {
 			if k == "reward" || k == "ppo" {
-				stageSets = append(stageSets, flatten(k, v)...)
+				for _, kv := range flatten(k, v) {
+					stageSets = append(stageSets,
+						stageSet{kv, f.config + ":"})
+				}
 			} else {
 				rest[k] = v
 			}
@@ -96,7 +102,7 @@ func (f *rlhfFlags) load(cmd *cobra.Command, defaults string) (
 	flag("seed", "train.seed", f.seed)
 	for _, kv := range f.sets {
 		if strings.HasPrefix(kv, "reward.") || strings.HasPrefix(kv, "ppo.") {
-			stageSets = append(stageSets, kv)
+			stageSets = append(stageSets, stageSet{kv, "--set"})
 		} else {
 			trainSets = append(trainSets, kv)
 		}
@@ -105,12 +111,16 @@ func (f *rlhfFlags) load(cmd *cobra.Command, defaults string) (
 	if err != nil {
 		return cfg, sc, err
 	}
-	for _, kv := range stageSets {
-		if err := sc.set(kv); err != nil {
+	for _, s := range stageSets {
+		err := rlhf.SetKey(&sc.Reward, &sc.PPO, s.kv, s.origin)
+		if err != nil {
 			return cfg, sc, err
 		}
 	}
-	return cfg, sc, nil
+	if err := sc.Reward.Validate(); err != nil {
+		return cfg, sc, err
+	}
+	return cfg, sc, sc.PPO.Validate()
 }
 
 // flatten turns {k: {a: 1}} into ["k.a=1"].
@@ -125,27 +135,6 @@ func flatten(prefix string, v any) []string {
 		out = append(out, flatten(prefix+"."+k, x)...)
 	}
 	return out
-}
-
-// set applies one "reward.key=value" or "ppo.key=value", rejecting
-// unknown keys.
-func (sc *stageConfig) set(kv string) error {
-	key, val, ok := strings.Cut(kv, "=")
-	sec, name, ok2 := strings.Cut(key, ".")
-	if !ok || !ok2 {
-		return fmt.Errorf("--set %q: want section.key=value", kv)
-	}
-	var target any = &sc.Reward
-	if sec == "ppo" {
-		target = &sc.PPO
-	}
-	doc := fmt.Sprintf("%s: %s\n", name, val)
-	dec := yaml.NewDecoder(strings.NewReader(doc))
-	dec.KnownFields(true)
-	if err := dec.Decode(target); err != nil {
-		return fmt.Errorf("--set %s: %w", kv, err)
-	}
-	return nil
 }
 
 func (f *rlhfFlags) common(cfg configs.Config, out string) (rlhf.Common,
@@ -176,21 +165,41 @@ func newRLHFCmd() *cobra.Command {
 		"(run or checkpoint folder)")
 	cmd.Flags().StringVar(&f.data, "data", "", "preference JSONL "+
 		"(default: built-in pairs)")
+	cmd.Flags().BoolVar(&f.skipBad, "skip-bad-lines", false, "skip "+
+		"and count malformed --data lines instead of failing")
 	cmd.Flags().StringVar(&f.prompts, "prompts", "", "PPO prompt JSONL "+
 		"(default: built-in task prompts)")
 	cmd.AddCommand(newRewardCmd(), newPPOCmd())
 	return cmd
 }
 
+// runRLHFBoth runs reward then PPO under OUT; with --resume each
+// stage resumes or starts fresh on its own, and a reward stage that
+// stops early keeps PPO from starting.
 func runRLHFBoth(cmd *cobra.Command, f rlhfFlags) error {
 	rf, pf := f, f
 	rf.out = filepath.Join(f.out, "reward")
-	if err := runRewardCmd(cmd, rf); err != nil {
+	pf.out = filepath.Join(f.out, "ppo")
+	ro, err := rf.rewardOptions(cmd)
+	if err != nil {
 		return err
 	}
-	pf.out = filepath.Join(f.out, "ppo")
-	pf.reward = rf.out
-	return runPPOCmd(cmd, pf)
+	po, err := pf.ppoOptions(cmd)
+	if err != nil {
+		return err
+	}
+	res, err := rlhf.RunBoth(cmd.Context(), ro, po)
+	if err != nil {
+		return err
+	}
+	printReward(res.Reward)
+	if res.PPO == nil {
+		fmt.Printf("ppo not started: the reward model is not finished; "+
+			"continue with: train rlhf --resume --out %s\n", f.out)
+		return nil
+	}
+	printPPO(*res.PPO)
+	return nil
 }
 
 func newRewardCmd() *cobra.Command {
@@ -214,29 +223,52 @@ func newRewardCmd() *cobra.Command {
 	cmd.Flags().StringVar(&f.init, "init", "runs/sft", "SFT checkpoint")
 	cmd.Flags().StringVar(&f.data, "data", "", "preference JSONL "+
 		"(default: built-in pairs)")
+	cmd.Flags().BoolVar(&f.skipBad, "skip-bad-lines", false, "skip "+
+		"and count malformed --data lines instead of failing")
 	return cmd
 }
 
-func runRewardCmd(cmd *cobra.Command, f rlhfFlags) error {
+func (f *rlhfFlags) rewardOptions(cmd *cobra.Command) (
+	rlhf.RewardOptions, error) {
 	cfg, sc, err := f.load(cmd, rlhf.RewardDefaults)
 	if err != nil {
-		return err
+		return rlhf.RewardOptions{}, err
 	}
 	c, err := f.common(cfg, f.out)
+	return rlhf.RewardOptions{Common: c, Init: f.init, Data: f.data,
+		SkipBadLines: f.skipBad, Reward: sc.Reward}, err
+}
+
+func runRewardCmd(cmd *cobra.Command, f rlhfFlags) error {
+	o, err := f.rewardOptions(cmd)
 	if err != nil {
 		return err
 	}
-	res, err := rlhf.RunReward(cmd.Context(), rlhf.RewardOptions{
-		Common: c, Init: f.init, Data: f.data, Reward: sc.Reward})
+	res, err := rlhf.RunReward(cmd.Context(), o)
 	if err != nil {
 		return err
 	}
-	m := res.Metrics
-	fmt.Printf("reward step %d val_accuracy %.4f val_loss %.4f "+
-		"val_margin %.4f\n", res.Steps, m["val_accuracy"], m["val_loss"],
-		m["val_margin"])
-	fmt.Printf("checkpoint %s\n", res.Dir)
+	printReward(res)
 	return nil
+}
+
+// printReward reports the run's evaluation, or why there is none.
+func printReward(res rlhf.RewardResult) {
+	m := res.Metrics
+	switch {
+	case res.Finished:
+		fmt.Printf("reward already finished at step %d\n", res.Steps)
+	case res.Stopped:
+		fmt.Printf("reward stopped after step %d (no evaluation yet); "+
+			"continue with --resume\n", res.Steps)
+	case m == nil:
+		fmt.Printf("reward step %d (no evaluation)\n", res.Steps)
+	default:
+		fmt.Printf("reward step %d val_accuracy %.4f val_loss %.4f "+
+			"val_margin %.4f\n", res.Steps, m["val_accuracy"],
+			m["val_loss"], m["val_margin"])
+	}
+	fmt.Printf("checkpoint %s\n", res.Dir)
 }
 
 func newPPOCmd() *cobra.Command {
@@ -265,30 +297,48 @@ func newPPOCmd() *cobra.Command {
 	return cmd
 }
 
-func runPPOCmd(cmd *cobra.Command, f rlhfFlags) error {
+func (f *rlhfFlags) ppoOptions(cmd *cobra.Command) (rlhf.PPOOptions,
+	error) {
 	cfg, sc, err := f.load(cmd, rlhf.PPODefaults)
 	if err != nil {
-		return err
+		return rlhf.PPOOptions{}, err
 	}
 	c, err := f.common(cfg, f.out)
+	return rlhf.PPOOptions{Common: c, Policy: f.init, Reward: f.reward,
+		Prompts: f.prompts, PPO: sc.PPO}, err
+}
+
+func runPPOCmd(cmd *cobra.Command, f rlhfFlags) error {
+	o, err := f.ppoOptions(cmd)
 	if err != nil {
 		return err
 	}
-	res, err := rlhf.RunPPO(cmd.Context(), rlhf.PPOOptions{Common: c,
-		Policy: f.init, Reward: f.reward, Prompts: f.prompts,
-		PPO: sc.PPO})
+	res, err := rlhf.RunPPO(cmd.Context(), o)
 	if err != nil {
 		return err
 	}
-	b, a := res.Before.Metrics, res.After.Metrics
-	fmt.Printf("ppo step %d eval_score %.4f -> %.4f eval_kl %.4f -> %.4f "+
-		"task_accuracy %.3f -> %.3f\n", res.Steps, b["eval_score"],
-		a["eval_score"], b["eval_kl"], a["eval_kl"],
-		b["eval_task_accuracy"], a["eval_task_accuracy"])
-	for i := range min(5, len(res.After.Samples)) {
-		fmt.Printf("before: %s\nafter:  %s\n", res.Before.Samples[i],
-			res.After.Samples[i])
+	printPPO(res)
+	return nil
+}
+
+// printPPO reports before and after, or why there is no after.
+func printPPO(res rlhf.PPOResult) {
+	switch {
+	case res.Finished:
+		fmt.Printf("ppo already finished at step %d\n", res.Steps)
+	case res.Stopped:
+		fmt.Printf("ppo stopped after step %d (no evaluation yet); "+
+			"continue with --resume\n", res.Steps)
+	default:
+		b, a := res.Before.Metrics, res.After.Metrics
+		fmt.Printf("ppo step %d eval_score %.4f -> %.4f eval_kl %.4f -> "+
+			"%.4f task_accuracy %.3f -> %.3f\n", res.Steps,
+			b["eval_score"], a["eval_score"], b["eval_kl"], a["eval_kl"],
+			b["eval_task_accuracy"], a["eval_task_accuracy"])
+		for i := range min(5, len(res.After.Samples)) {
+			fmt.Printf("before: %s\nafter:  %s\n", res.Before.Samples[i],
+				res.After.Samples[i])
+		}
 	}
 	fmt.Printf("checkpoint %s\n", res.Dir)
-	return nil
 }
