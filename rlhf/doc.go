@@ -118,6 +118,13 @@
 // sampling seeds, minibatch order) derives from (train.seed,
 // iteration), so a resumed run reproduces the uninterrupted one.
 //
+// RunBoth chains the stages for `train rlhf`: with --resume each stage
+// resumes when its folder holds a checkpoint and starts fresh
+// otherwise; a stage already at train.steps is skipped (Finished); a
+// reward stage paused by --stop-after (Stopped) ends the chain before
+// PPO. reward.* and ppo.* overrides go through SetKey and Validate,
+// whose errors name the key.
+//
 // Dimension letters: B batch, T time, C model width, V vocabulary,
 // n response tokens of a batch, P pairs. Errors start with "rlhf";
 // bad JSONL lines are *data.ParseError with the line.

@@ -114,13 +114,20 @@ type PPOOptions struct {
 	PPO     PPOConfig
 }
 
-// PPOResult is what a finished PPO run reports.
+// PPOResult is what a PPO run reports.
 type PPOResult struct {
 	// Before and After evaluate the held-out prompts at the start of
-	// this run (the SFT policy on a fresh run) and at its end.
+	// this run (the SFT policy on a fresh run) and at its end. After
+	// is Before when no evaluation ran since (see Stopped).
 	Before, After EvalPPO
 	Steps         int
 	Dir           string
+	// Stopped: the run paused at --stop-after before train.steps,
+	// so After is not an evaluation of the final policy.
+	Stopped bool
+	// Finished: a resumed run was already at train.steps, so nothing
+	// was loaded, trained or evaluated.
+	Finished bool
 }
 
 // ppoRun is the state of a PPO run.
@@ -142,8 +149,16 @@ type ppoRun struct {
 // RunPPO optimises the policy against the reward model with PPO and a
 // KL penalty to the frozen reference.
 func RunPPO(ctx context.Context, o PPOOptions) (PPOResult, error) {
+	if err := o.PPO.Validate(); err != nil {
+		return PPOResult{}, err
+	}
 	if err := pretrain.StartRun("ppo", o.Out, o.Resume); err != nil {
 		return PPOResult{}, err
+	}
+	if step, dir, done := finished(o.Common, "ppo"); done {
+		o.Log.Info("ppo already finished; nothing to train",
+			"step", step, "dir", dir)
+		return PPOResult{Steps: step, Dir: dir, Finished: true}, nil
 	}
 	r, err := newPPORun(o)
 	if err != nil {
@@ -175,6 +190,7 @@ func RunPPO(ctx context.Context, o PPOOptions) (PPOResult, error) {
 	res.After = res.Before
 	err = r.loop(ctx, &res)
 	res.Steps = r.state.Step
+	res.Stopped = err == nil && r.state.Step < r.cfg.Train.Steps
 	res.Dir = filepath.Join(checkpoints.Dir(o.Out),
 		checkpoints.Name(r.state.Step))
 	return res, err

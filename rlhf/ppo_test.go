@@ -142,9 +142,13 @@ func TestPPOResumeReproducesUninterruptedRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	split := filepath.Join(t.TempDir(), "split")
-	if _, err := RunPPO(ctx, ppoOptions(t, sft, reward, split, 4,
-		2)); err != nil {
+	res, err := RunPPO(ctx, ppoOptions(t, sft, reward, split, 4, 2))
+	if err != nil {
 		t.Fatal(err)
+	}
+	if !res.Stopped || res.Steps != 2 {
+		t.Errorf("stop-after 2: stopped %v at step %d, want true at 2",
+			res.Stopped, res.Steps)
 	}
 	o := ppoOptions(t, sft, reward, split, 4, 0)
 	o.Resume = true

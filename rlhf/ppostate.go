@@ -68,17 +68,10 @@ func newPPORun(o PPOOptions) (*ppoRun, error) {
 }
 
 func (r *ppoRun) checkConfig() error {
-	c := r.o.PPO
-	switch {
-	case c.RolloutBatch < 1 || c.MiniBatch < 1 || c.Epochs < 1:
-		return fmt.Errorf("rlhf ppo: ppo.rollout_batch, mini_batch and " +
-			"epochs must be positive")
-	case c.Temperature <= 0:
-		return fmt.Errorf("rlhf ppo: ppo.temperature %v must be positive",
-			c.Temperature)
-	case c.MaxNewTokens < 1:
-		return fmt.Errorf("rlhf ppo: ppo.max_new_tokens must be positive")
-	case r.reward.Model.Cfg.VocabSize != r.policy.Cfg.VocabSize:
+	if err := r.o.PPO.Validate(); err != nil {
+		return err
+	}
+	if r.reward.Model.Cfg.VocabSize != r.policy.Cfg.VocabSize {
 		return fmt.Errorf("rlhf ppo: the reward model's vocabulary (%d) "+
 			"differs from the policy's (%d)",
 			r.reward.Model.Cfg.VocabSize, r.policy.Cfg.VocabSize)

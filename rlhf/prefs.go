@@ -39,38 +39,51 @@ type pairLine struct {
 // full transcripts in the "\n\nHuman: …\n\nAssistant: …" format whose
 // turns, up to the last assistant reply, must agree. Lines whose two
 // replies are identical carry no preference and are skipped (counted
-// in skipped). Errors are *data.ParseError with the line number.
-func ReadPairs(path string) (pairs []Pair, skipped int, err error) {
+// in identical). A malformed line is a *data.ParseError with the line
+// number, unless skipBad is set: then it is skipped and counted in
+// bad. A leading UTF-8 byte-order mark is ignored.
+func ReadPairs(path string, skipBad bool) (pairs []Pair, identical,
+	bad int, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, 0, fmt.Errorf("rlhf: %w", err)
+		return nil, 0, 0, fmt.Errorf("rlhf: %w", err)
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
 	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
+		line := cleanLine(sc.Text())
 		if line == "" {
 			continue
 		}
 		p, err := parsePairLine([]byte(line))
-		if err != nil {
-			return nil, 0, &data.ParseError{File: path, Line: n, Err: err}
+		switch {
+		case err != nil && skipBad:
+			bad++
+		case err != nil:
+			return nil, 0, 0, &data.ParseError{File: path, Line: n,
+				Err: err}
+		case p.Chosen == p.Rejected:
+			identical++
+		default:
+			pairs = append(pairs, p)
 		}
-		if p.Chosen == p.Rejected {
-			skipped++
-			continue
-		}
-		pairs = append(pairs, p)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, 0, fmt.Errorf("rlhf: read %s: %w", path, err)
+		return nil, 0, 0, fmt.Errorf("rlhf: read %s: %w", path, err)
 	}
 	if len(pairs) == 0 {
-		return nil, skipped, &data.ParseError{File: path,
+		return nil, identical, bad, &data.ParseError{File: path,
 			Err: errors.New("no preference pairs")}
 	}
-	return pairs, skipped, nil
+	return pairs, identical, bad, nil
+}
+
+// cleanLine drops a UTF-8 byte-order mark (editors on Windows put one
+// before the first line, and concatenated files carry it inside) and
+// the spaces around the line.
+func cleanLine(s string) string {
+	return strings.TrimSpace(strings.TrimPrefix(s, "\uFEFF"))
 }
 
 func parsePairLine(b []byte) (Pair, error) {
@@ -191,7 +204,7 @@ func readLoose(path string) ([]Pair, int, error) {
 	}
 	var out []Pair
 	for n, line := range strings.Split(string(b), "\n") {
-		line = strings.TrimSpace(line)
+		line = cleanLine(line)
 		if line == "" {
 			continue
 		}

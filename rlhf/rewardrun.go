@@ -54,15 +54,25 @@ type RewardOptions struct {
 	// Init is the SFT checkpoint (run folder or checkpoint folder).
 	Init string
 	// Data is a preference JSONL file; empty means BuiltinPairs.
-	Data   string
-	Reward RewardConfig
+	Data string
+	// SkipBadLines skips malformed lines of Data, counting them in
+	// the log, instead of failing on the first.
+	SkipBadLines bool
+	Reward       RewardConfig
 }
 
-// RewardResult is what a finished reward run reports.
+// RewardResult is what a reward run reports.
 type RewardResult struct {
+	// Eval is the last evaluation of this run; its Metrics are nil
+	// when none ran (Stopped before eval_every, or Finished).
 	pretrain.Eval
 	Steps int
-	Dir   string // the final checkpoint
+	Dir   string // the latest checkpoint
+	// Stopped: the run paused at --stop-after before train.steps.
+	Stopped bool
+	// Finished: a resumed run was already at train.steps, so nothing
+	// was loaded or trained.
+	Finished bool
 }
 
 // encoded is one pair's two token sequences.
@@ -74,8 +84,16 @@ type encoded struct {
 // RunReward trains a reward model: the init backbone plus a scalar
 // head, on the Bradley–Terry loss over preference pairs.
 func RunReward(ctx context.Context, o RewardOptions) (RewardResult, error) {
+	if err := o.Reward.Validate(); err != nil {
+		return RewardResult{}, err
+	}
 	if err := pretrain.StartRun("reward", o.Out, o.Resume); err != nil {
 		return RewardResult{}, err
+	}
+	if step, dir, done := finished(o.Common, "reward"); done {
+		o.Log.Info("reward already finished; nothing to train",
+			"step", step, "dir", dir)
+		return RewardResult{Steps: step, Dir: dir, Finished: true}, nil
 	}
 	ck, err := pretrain.LoadCheckpoint(o.Init, o.Log)
 	if err != nil {
@@ -109,7 +127,8 @@ func RunReward(ctx context.Context, o RewardOptions) (RewardResult, error) {
 	ev, err := tr.Train(ctx)
 	return RewardResult{Eval: ev, Steps: tr.State.Step,
 		Dir: filepath.Join(checkpoints.Dir(o.Out),
-			checkpoints.Name(tr.State.Step))}, err
+			checkpoints.Name(tr.State.Step)),
+		Stopped: err == nil && tr.State.Step < cfg.Train.Steps}, err
 }
 
 func restoreReward(tr *pretrain.Trainer, sc *Scorer) error {
@@ -132,14 +151,14 @@ func rewardData(o RewardOptions, tok *tokenizer.Tokenizer,
 		pairs = BuiltinPairs(int64(o.Config.Train.Seed),
 			o.Reward.BuiltinPairs)
 	} else {
-		var skipped int
-		pairs, skipped, err = ReadPairs(o.Data)
+		var same, bad int
+		pairs, same, bad, err = ReadPairs(o.Data, o.SkipBadLines)
 		if err != nil {
 			return nil, nil, err
 		}
-		if skipped > 0 {
-			o.Log.Warn("pairs with identical replies skipped",
-				"file", o.Data, "skipped", skipped)
+		if same > 0 || bad > 0 {
+			o.Log.Warn("pair lines skipped", "file", o.Data,
+				"identical_replies", same, "bad_lines", bad)
 		}
 	}
 	for _, p := range pairs {

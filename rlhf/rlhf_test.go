@@ -218,7 +218,8 @@ func quote(s string) string {
 func TestReadPairsTestdata(t *testing.T) {
 	for _, f := range []string{"hh_pairs.jsonl", "prompt_pairs.jsonl"} {
 		t.Run(f, func(t *testing.T) {
-			pairs, _, err := ReadPairs(filepath.Join("testdata", f))
+			pairs, _, _, err := ReadPairs(filepath.Join("testdata", f),
+				false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -227,7 +228,8 @@ func TestReadPairsTestdata(t *testing.T) {
 			}
 		})
 	}
-	_, _, err := ReadPairs(filepath.Join("testdata", "bad.jsonl"))
+	_, _, _, err := ReadPairs(filepath.Join("testdata", "bad.jsonl"),
+		false)
 	var pe *data.ParseError
 	if err == nil || !asParseError(err, &pe) || pe.Line != 2 {
 		t.Fatalf("bad.jsonl: err = %v, want a ParseError at line 2", err)

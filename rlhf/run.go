@@ -8,6 +8,7 @@ import (
 
 	ag "github.com/tinyseek/tinyseek/autograd"
 	"github.com/tinyseek/tinyseek/autograd/optim"
+	"github.com/tinyseek/tinyseek/checkpoints"
 	"github.com/tinyseek/tinyseek/checkpoints/safetensors"
 	"github.com/tinyseek/tinyseek/configs"
 	"github.com/tinyseek/tinyseek/data"
@@ -27,6 +28,27 @@ type Common struct {
 	Progress io.Writer
 	// StopAfter ends the run after this step (0: run to the end).
 	StopAfter int
+}
+
+// finished reports whether a resumed run's latest checkpoint of stage
+// is already at train.steps (or beyond), with its step and folder.
+// Anything unusual (no checkpoint, another stage) is left to the
+// restore that follows to report.
+func finished(c Common, stage string) (step int, dir string, ok bool) {
+	if !c.Resume {
+		return 0, "", false
+	}
+	dir, st, err := checkpoints.Open(c.Out, c.Log)
+	if err != nil || st.Stage != stage {
+		return 0, "", false
+	}
+	return st.Step, dir, st.Step >= c.Config.Train.Steps
+}
+
+// HasCheckpoints reports whether run folder out holds a checkpoint.
+func HasCheckpoints(out string) bool {
+	names, _ := checkpoints.List(checkpoints.Dir(out))
+	return len(names) > 0
 }
 
 // newAdamW is pretrain.NewOptimizer's rule over any parameter list:

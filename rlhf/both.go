@@ -1,0 +1,47 @@
+package rlhf
+
+import (
+	"context"
+
+	"github.com/tinyseek/tinyseek/pretrain"
+)
+
+// BothResult is what `train rlhf` (reward, then PPO) reports.
+type BothResult struct {
+	Reward RewardResult
+	// PPO is nil when PPO did not start because the reward stage
+	// stopped early.
+	PPO *PPOResult
+}
+
+// RunBoth trains the reward model into r.Out and then PPO into p.Out
+// against it. With Resume set (on r), each stage resumes when its
+// folder holds a checkpoint and starts fresh otherwise, so a chain
+// interrupted in either stage continues with the same command; a
+// reward stage already at its final step is not trained again. A
+// reward stage that stops early (--stop-after) ends the chain there:
+// PPO against a half-trained reward model would waste the run.
+func RunBoth(ctx context.Context, r RewardOptions, p PPOOptions) (
+	BothResult, error) {
+	resume := r.Resume
+	r.Resume = resume && HasCheckpoints(r.Out)
+	p.Resume = resume && HasCheckpoints(p.Out)
+	p.Reward = r.Out
+
+	// Refuse a folder that needs --resume before spending the reward
+	// stage's time, the reward folder first.
+	var res BothResult
+	if err := pretrain.StartRun("reward", r.Out, r.Resume); err != nil {
+		return res, err
+	}
+	err := pretrain.StartRun("ppo", p.Out, p.Resume)
+	if err != nil {
+		return res, err
+	}
+	if res.Reward, err = RunReward(ctx, r); err != nil || res.Reward.Stopped {
+		return res, err
+	}
+	pr, err := RunPPO(ctx, p)
+	res.PPO = &pr
+	return res, err
+}

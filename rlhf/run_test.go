@@ -1,0 +1,129 @@
+package rlhf
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/tinyseek/tinyseek/configs"
+	"github.com/tinyseek/tinyseek/data"
+)
+
+// TestReadPairsBOMAndBadLines: a byte-order mark before a line is not
+// a parse error, identical replies and (with skipBad) malformed lines
+// are skipped and counted, and without skipBad the first malformed
+// line is reported by number.
+func TestReadPairsBOMAndBadLines(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pairs.jsonl")
+	body := "\uFEFF" + `{"prompt": "a?", "chosen": "1", "rejected": "2"}
+{"prompt": "b?", "chosen": 3, "rejected": "4"}
+{"prompt": "c?", "chosen": "5", "rejected": "5"}
+not json
+` + "\uFEFF" + `{"prompt": "d?", "chosen": "6", "rejected": "7"}
+`
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pairs, same, bad, err := ReadPairs(path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pairs) != 2 || same != 1 || bad != 2 {
+		t.Errorf("got %d pairs, %d identical, %d bad; want 2, 1, 2",
+			len(pairs), same, bad)
+	}
+	if len(pairs) > 0 && pairs[0].Prompt[0].Content != "a?" {
+		t.Errorf("first prompt %q, want %q", pairs[0].Prompt[0].Content,
+			"a?")
+	}
+	_, _, _, err = ReadPairs(path, false)
+	var pe *data.ParseError
+	if !errors.As(err, &pe) || pe.Line != 2 {
+		t.Errorf("without skipBad: err = %v, want a ParseError at line 2",
+			err)
+	}
+	prompts, err := ReadPrompts(writeLines(t, "\uFEFF"+`{"prompt": "x?"}`))
+	if err != nil || len(prompts) != 1 || prompts[0][0].Content != "x?" {
+		t.Errorf("ReadPrompts with a BOM: %v, %v", prompts, err)
+	}
+}
+
+func writeLines(t *testing.T, s string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "lines.jsonl")
+	if err := os.WriteFile(path, []byte(s+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func rewardOptions(t *testing.T, sft, out string, steps,
+	stopAfter int) RewardOptions {
+	t.Helper()
+	cfg, err := configs.Load([]configs.Source{{Name: "reward",
+		YAML: []byte(RewardDefaults)}}, []string{"train.save_every=100",
+		"train.eval_every=100", "train.batch_size=2",
+		"train.steps=" + itoa(steps)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := DefaultRewardConfig()
+	rc.BuiltinPairs, rc.ValFraction = 24, 0.3
+	return RewardOptions{Common: Common{Config: cfg, Out: out, Log: quiet(),
+		StopAfter: stopAfter}, Init: sft, Reward: rc}
+}
+
+// TestRunBothStopsAndResumesPerStage pins three failures of the
+// combined command: PPO ran on a reward model stopped at --stop-after;
+// --resume then failed because the PPO folder held no checkpoint; and
+// a finished stage reported zeros as its evaluation.
+func TestRunBothStopsAndResumesPerStage(t *testing.T) {
+	sft, _ := fixture(t)
+	out := t.TempDir()
+	rout, pout := filepath.Join(out, "reward"), filepath.Join(out, "ppo")
+	ctx := context.Background()
+	run := func(resume bool, stopAfter int) BothResult {
+		t.Helper()
+		r := rewardOptions(t, sft, rout, 4, stopAfter)
+		p := ppoOptions(t, sft, "", pout, 2, stopAfter)
+		r.Resume = resume
+		res, err := RunBoth(ctx, r, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+
+	// 1. The reward stage pauses at step 2; PPO must not start.
+	res := run(false, 2)
+	if !res.Reward.Stopped || res.Reward.Steps != 2 || res.PPO != nil {
+		t.Fatalf("stop-after: reward %+v, ppo %v; want stopped at 2 "+
+			"and no PPO", res.Reward, res.PPO)
+	}
+	if res.Reward.Metrics != nil || HasCheckpoints(pout) {
+		t.Errorf("stop-after: metrics %v, ppo checkpoints %v; want none",
+			res.Reward.Metrics, HasCheckpoints(pout))
+	}
+
+	// 2. --resume finishes the reward model and starts PPO fresh.
+	res = run(true, 0)
+	if res.Reward.Stopped || res.Reward.Steps != 4 ||
+		res.Reward.Metrics == nil {
+		t.Fatalf("resume: reward %+v, want trained to 4 and evaluated",
+			res.Reward)
+	}
+	if res.PPO == nil || res.PPO.Steps != 2 || res.PPO.Stopped ||
+		res.PPO.Finished {
+		t.Fatalf("resume: ppo %+v, want a fresh run of 2 steps", res.PPO)
+	}
+
+	// 3. Resuming a finished chain trains nothing and says so.
+	res = run(true, 0)
+	if !res.Reward.Finished || res.Reward.Steps != 4 ||
+		res.PPO == nil || !res.PPO.Finished || res.PPO.Steps != 2 {
+		t.Fatalf("finished: reward %+v, ppo %+v; want both finished",
+			res.Reward, res.PPO)
+	}
+}
