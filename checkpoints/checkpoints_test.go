@@ -166,3 +166,31 @@ func TestStaleTemporaryFoldersAreRemoved(t *testing.T) {
 		t.Fatalf("stale %s still there: %v", stale, err)
 	}
 }
+
+// TestSetAsideNewerAfterFallback pins a failure a user found: after a
+// fallback from a corrupt newest checkpoint, that checkpoint still
+// counted toward keep_last and good ones were pruned instead.
+func TestSetAsideNewerAfterFallback(t *testing.T) {
+	run := t.TempDir()
+	for step := 1; step <= 3; step++ {
+		if _, err := Save(run, &State{Step: step}, 0,
+			writeFiles("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	moved, err := SetAside(run, 1)
+	if err != nil || strings.Join(moved, " ") != "step-000002 step-000003" {
+		t.Fatalf("moved %v, err %v", moved, err)
+	}
+	if _, err := Save(run, &State{Step: 2}, 1, writeFiles("y")); err != nil {
+		t.Fatal(err)
+	}
+	names, _ := List(Dir(run))
+	if strings.Join(names, " ") != "step-000002" {
+		t.Fatalf("checkpoints %v, want only the new step-000002", names)
+	}
+	if _, err := os.Stat(filepath.Join(Dir(run),
+		".discarded-step-000003")); err != nil {
+		t.Fatalf("discarded checkpoint not kept: %v", err)
+	}
+}

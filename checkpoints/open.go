@@ -94,3 +94,31 @@ func validName(name string) bool {
 	n, err := fmt.Sscanf(name, "step-%d", &step)
 	return err == nil && n == 1 && Name(step) == name
 }
+
+// SetAside moves every checkpoint newer than step out of the way, to a
+// hidden ".discarded-" folder beside it, and returns their names. A run
+// resumed from an older checkpoint (because the newer ones failed
+// verification) continues a different history; the newer folders must
+// neither be taken for its latest nor crowd out its good checkpoints
+// when old ones are pruned. They are kept, not deleted, for inspection.
+func SetAside(run string, step int) ([]string, error) {
+	root := Dir(run)
+	names, err := List(root)
+	if err != nil {
+		return nil, err
+	}
+	var moved []string
+	for _, name := range names {
+		var s int
+		if _, err := fmt.Sscanf(name, "step-%d", &s); err != nil || s <= step {
+			continue
+		}
+		dst := filepath.Join(root, ".discarded-"+name)
+		os.RemoveAll(dst)
+		if err := os.Rename(filepath.Join(root, name), dst); err != nil {
+			return moved, fmt.Errorf("checkpoints: set aside %s: %w", name, err)
+		}
+		moved = append(moved, name)
+	}
+	return moved, nil
+}

@@ -200,6 +200,14 @@ func Restore(run, stage string, cfg configs.Config, m *layers.Model,
 	if err != nil {
 		return nil, err
 	}
+	moved, err := checkpoints.SetAside(run, st.Step)
+	if err != nil {
+		return nil, err
+	}
+	if len(moved) > 0 {
+		log.Warn("newer checkpoints that failed verification set aside",
+			"names", moved)
+	}
 	log.Info("resumed", "checkpoint", dir, "step", st.Step)
 	return st, nil
 }
