@@ -68,10 +68,11 @@ type ParseError struct {
 }
 
 func (e *ParseError) Error() string {
+	msg := JSONError(e.Err)
 	if e.Line > 0 {
-		return fmt.Sprintf("data: %s:%d: %v", e.File, e.Line, e.Err)
+		return fmt.Sprintf("data: %s:%d: %v", e.File, e.Line, msg)
 	}
-	return fmt.Sprintf("data: %s: %v", e.File, e.Err)
+	return fmt.Sprintf("data: %s: %v", e.File, msg)
 }
 
 func (e *ParseError) Unwrap() error { return e.Err }

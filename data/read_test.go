@@ -3,6 +3,7 @@ package data
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"errors"
 	"flag"
 	"io/fs"
@@ -298,4 +299,19 @@ func TestReadParquet(t *testing.T) {
 			t.Errorf("err %v, want ParseError naming %s", err, path)
 		}
 	})
+}
+
+func TestJSONErrorNamesTheField(t *testing.T) {
+	var v struct {
+		Chosen string `json:"chosen"`
+	}
+	err := JSONError(json.Unmarshal([]byte(`{"chosen": 3}`), &v))
+	if err == nil || err.Error() != "field chosen: want string, got a "+
+		"JSON number" {
+		t.Fatalf("err = %v", err)
+	}
+	err = JSONError(json.Unmarshal([]byte(`{"chosen": `), &v))
+	if err == nil || !strings.Contains(err.Error(), "invalid JSON") {
+		t.Fatalf("err = %v", err)
+	}
 }
