@@ -54,18 +54,27 @@ func (f *runFlags) load(cmd *cobra.Command) (configs.Config, error) {
 	if err != nil {
 		return configs.Config{}, err
 	}
+	sets := trainFlagSets(cmd, f.steps, f.batch, f.seq, f.lr, f.seed)
+	return configs.Load([]configs.Source{src}, append(sets, f.sets...))
+}
+
+// trainFlagSets turns the train flags the user gave into
+// "train.key=value" overrides, which rank below --set. Flags a command
+// does not have, or that were left alone, add nothing.
+func trainFlagSets(cmd *cobra.Command, steps, batch, seq int, lr float64,
+	seed int64) []string {
 	var sets []string
-	flag := func(name, key string, v any) {
-		if cmd.Flags().Changed(name) {
-			sets = append(sets, fmt.Sprintf("%s=%v", key, v))
+	for _, f := range []struct {
+		name, key string
+		v         any
+	}{{"steps", "train.steps", steps}, {"batch", "train.batch_size", batch},
+		{"seq", "train.seq_len", seq}, {"lr", "train.lr", lr},
+		{"seed", "train.seed", seed}} {
+		if cmd.Flags().Changed(f.name) {
+			sets = append(sets, fmt.Sprintf("%s=%v", f.key, f.v))
 		}
 	}
-	flag("steps", "train.steps", f.steps)
-	flag("batch", "train.batch_size", f.batch)
-	flag("seq", "train.seq_len", f.seq)
-	flag("lr", "train.lr", f.lr)
-	flag("seed", "train.seed", f.seed)
-	return configs.Load([]configs.Source{src}, append(sets, f.sets...))
+	return sets
 }
 
 type pretrainOptions struct {

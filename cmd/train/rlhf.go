@@ -91,15 +91,8 @@ func (f *rlhfFlags) load(cmd *cobra.Command, defaults string) (
 		rb, _ := yaml.Marshal(rest)
 		srcs = append(srcs, configs.Source{Name: f.config, YAML: rb})
 	}
-	flag := func(name, key string, v any) {
-		if cmd.Flags().Changed(name) {
-			trainSets = append(trainSets, fmt.Sprintf("%s=%v", key, v))
-		}
-	}
-	flag("steps", "train.steps", f.steps)
-	flag("batch", "train.batch_size", f.batch)
-	flag("lr", "train.lr", f.lr)
-	flag("seed", "train.seed", f.seed)
+	trainSets = append(trainSets,
+		trainFlagSets(cmd, f.steps, f.batch, 0, f.lr, f.seed)...)
 	for _, kv := range f.sets {
 		if strings.HasPrefix(kv, "reward.") || strings.HasPrefix(kv, "ppo.") {
 			stageSets = append(stageSets, stageSet{kv, "--set"})

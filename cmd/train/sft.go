@@ -76,17 +76,8 @@ func (o sftOptions) settings(cmd *cobra.Command) (sft.Settings, error) {
 		}
 		file = &src
 	}
-	var sets []string
-	flag := func(name, key string, v any) {
-		if cmd.Flags().Changed(name) {
-			sets = append(sets, fmt.Sprintf("%s=%v", key, v))
-		}
-	}
-	flag("steps", "train.steps", o.run.steps)
-	flag("batch", "train.batch_size", o.run.batch)
-	flag("seq", "train.seq_len", o.run.seq)
-	flag("lr", "train.lr", o.run.lr)
-	flag("seed", "train.seed", o.run.seed)
+	r := o.run
+	sets := trainFlagSets(cmd, r.steps, r.batch, r.seq, r.lr, r.seed)
 	return sft.LoadConfig(file, append(sets, o.run.sets...))
 }
 
