@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 
@@ -13,19 +14,19 @@ import (
 	"gonum.org/v1/plot/vg"
 )
 
-// metricsLog appends records to RUN/metrics.jsonl and remembers the
-// loss curves for loss.png.
-type metricsLog struct {
+// Metrics appends records to RUN/metrics.jsonl and remembers the loss
+// curves for loss.png. Every stage writes its metrics through it.
+type Metrics struct {
 	f           *os.File
 	train, eval plotter.XYs
 }
 
-// openMetrics opens metrics.jsonl, dropping records past step (those of
-// a run that is being resumed from an earlier checkpoint), and reloads
-// the curves.
-func openMetrics(run string, step int) (*metricsLog, error) {
+// OpenMetrics opens RUN/metrics.jsonl for appending, dropping records
+// past step (those of a stretch being redone after a resume from an
+// earlier checkpoint), and reloads the curves.
+func OpenMetrics(run string, step int) (*Metrics, error) {
 	path := filepath.Join(run, "metrics.jsonl")
-	m := &metricsLog{}
+	m := &Metrics{}
 	var kept bytes.Buffer
 	if b, err := os.ReadFile(path); err == nil {
 		sc := bufio.NewScanner(bytes.NewReader(b))
@@ -52,7 +53,7 @@ func openMetrics(run string, step int) (*metricsLog, error) {
 	return m, nil
 }
 
-func (m *metricsLog) remember(rec map[string]float64) {
+func (m *Metrics) remember(rec map[string]float64) {
 	if v, ok := rec["loss"]; ok {
 		m.train = append(m.train, plotter.XY{X: rec["step"], Y: v})
 	}
@@ -61,17 +62,28 @@ func (m *metricsLog) remember(rec map[string]float64) {
 	}
 }
 
-// write appends one record.
-func (m *metricsLog) write(rec map[string]float64) {
+// Write appends one record; non-finite values, which JSON cannot hold,
+// become null.
+func (m *Metrics) Write(rec map[string]float64) {
 	m.remember(rec)
-	b, _ := json.Marshal(rec)
+	out := make(map[string]any, len(rec))
+	for k, v := range rec {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			out[k] = nil
+		} else {
+			out[k] = v
+		}
+	}
+	b, _ := json.Marshal(out)
 	m.f.Write(append(b, '\n'))
 }
 
-func (m *metricsLog) close() { m.f.Close() }
+// Close closes the file.
+func (m *Metrics) Close() error { return m.f.Close() }
 
-// plot draws the train and validation loss curves into path.
-func (m *metricsLog) plot(path, stage string) error {
+// Plot draws the train and validation loss curves into path; it does
+// nothing before the first record with a loss.
+func (m *Metrics) Plot(path, stage string) error {
 	if len(m.train) == 0 {
 		return nil
 	}

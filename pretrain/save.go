@@ -25,7 +25,7 @@ func (t *Trainer) logStep(bar *progress, loss, lr, tps float64) {
 	for i, load := range t.lastLoad {
 		rec[fmt.Sprintf("expert_load_ratio_%d", i)] = loadRatio(load)
 	}
-	t.metrics.write(rec)
+	t.metrics.Write(rec)
 	if !bar.active() {
 		t.Log.Info(t.Stage, "step", t.State.Step, "loss", round(loss, 4),
 			"lr", lr, "grad_norm", round(t.lastNorm, 3),
@@ -66,7 +66,7 @@ func (t *Trainer) evaluate() error {
 		rec[k] = v
 		args = append(args, k, round(v, 4))
 	}
-	t.metrics.write(rec)
+	t.metrics.Write(rec)
 	t.Log.Info(t.Stage+" eval", args...)
 	if ev.Sample != "" {
 		t.Log.Info(t.Stage+" sample", "step", t.State.Step,
@@ -76,7 +76,7 @@ func (t *Trainer) evaluate() error {
 		(t.State.BestStep == 0 || v < t.State.BestValLoss) {
 		t.State.BestValLoss, t.State.BestStep = v, t.State.Step
 	}
-	return t.metrics.plot(filepath.Join(t.Run, "loss.png"), t.Stage)
+	return t.metrics.Plot(filepath.Join(t.Run, "loss.png"), t.Stage)
 }
 
 // save writes a checkpoint of the current step.

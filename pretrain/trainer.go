@@ -72,7 +72,7 @@ type Trainer struct {
 	Workers int
 
 	workers  []worker
-	metrics  *metricsLog
+	metrics  *Metrics
 	last     Eval
 	lastNorm float64
 	lastLoad [][]float32
@@ -110,11 +110,11 @@ func (t *Trainer) Train(ctx context.Context) (Eval, error) {
 			t.Stage, t.StopAfter)
 	}
 	var err error
-	t.metrics, err = openMetrics(t.Run, t.State.Step)
+	t.metrics, err = OpenMetrics(t.Run, t.State.Step)
 	if err != nil {
 		return Eval{}, err
 	}
-	defer t.metrics.close()
+	defer t.metrics.Close()
 	tc := t.Cfg.Train
 	sched := Schedule(tc)
 	tp := ag.NewTape()

@@ -143,7 +143,7 @@ type ppoRun struct {
 	norm         scoreNorm
 	state        *checkpoints.State
 	train, evals []Prompt
-	metrics      *metricsFile
+	metrics      *pretrain.Metrics
 }
 
 // RunPPO optimises the policy against the reward model with PPO and a
@@ -167,11 +167,11 @@ func RunPPO(ctx context.Context, o PPOOptions) (PPOResult, error) {
 	if err := pretrain.WriteRunConfig(o.Out, r.cfg); err != nil {
 		return PPOResult{}, err
 	}
-	r.metrics, err = openMetricsFile(o.Out, r.state.Step)
+	r.metrics, err = pretrain.OpenMetrics(o.Out, r.state.Step)
 	if err != nil {
 		return PPOResult{}, err
 	}
-	defer r.metrics.close()
+	defer r.metrics.Close()
 	o.Log.Info("ppo", "policy_params", r.policy.NumParams(),
 		"train_prompts", len(r.train), "eval_prompts", len(r.evals),
 		"start_step", r.state.Step, "steps", r.cfg.Train.Steps,
@@ -264,7 +264,7 @@ func (r *ppoRun) seedOf(it, i int) uint64 {
 
 func (r *ppoRun) logStats(st map[string]float64) {
 	st["step"] = float64(r.state.Step)
-	r.metrics.write(st)
+	r.metrics.Write(st)
 	args := []any{"step", r.state.Step}
 	for _, k := range statKeys {
 		args = append(args, k, round(st[k], 4))
@@ -284,7 +284,7 @@ func (r *ppoRun) logEval(msg string, ev EvalPPO) {
 		rec[k] = v
 		args = append(args, k, round(v, 4))
 	}
-	r.metrics.write(rec)
+	r.metrics.Write(rec)
 	r.o.Log.Info(msg, args...)
 	for _, s := range ev.Samples[:min(3, len(ev.Samples))] {
 		r.o.Log.Info(msg+" sample", "text", s)

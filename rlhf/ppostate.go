@@ -1,12 +1,8 @@
 package rlhf
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 
@@ -182,53 +178,6 @@ func (r *ppoRun) restore() error {
 	}
 	return nil
 }
-
-// metricsFile appends JSON lines to RUN/metrics.jsonl.
-type metricsFile struct{ f *os.File }
-
-// openMetricsFile keeps the records up to step (dropping those of an
-// interrupted stretch being redone) and opens the file for appending.
-func openMetricsFile(run string, step int) (*metricsFile, error) {
-	path := filepath.Join(run, "metrics.jsonl")
-	var kept bytes.Buffer
-	if b, err := os.ReadFile(path); err == nil {
-		sc := bufio.NewScanner(bytes.NewReader(b))
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			var rec map[string]float64
-			if json.Unmarshal(sc.Bytes(), &rec) != nil ||
-				int(rec["step"]) > step {
-				continue
-			}
-			kept.Write(sc.Bytes())
-			kept.WriteByte('\n')
-		}
-	}
-	if err := os.WriteFile(path, kept.Bytes(), 0o644); err != nil {
-		return nil, fmt.Errorf("rlhf: metrics: %w", err)
-	}
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("rlhf: metrics: %w", err)
-	}
-	return &metricsFile{f: f}, nil
-}
-
-// write appends one record; non-finite values become null.
-func (m *metricsFile) write(rec map[string]float64) {
-	out := map[string]any{}
-	for k, v := range rec {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			out[k] = nil
-		} else {
-			out[k] = v
-		}
-	}
-	b, _ := json.Marshal(out)
-	m.f.Write(append(b, '\n'))
-}
-
-func (m *metricsFile) close() { m.f.Close() }
 
 func round(v float64, digits int) float64 {
 	p := math.Pow(10, float64(digits))
