@@ -8,7 +8,7 @@ package tokenizer
 type longWord struct {
 	sym        []int32 // position → symbol; -1 once merged away
 	prev, next []int32 // linked list over positions; -1 at the ends
-	heap       []candidate
+	heap       heap[candidate]
 }
 
 // candidate proposes merging the symbol at pos with its right neighbour
@@ -22,7 +22,7 @@ type candidate struct {
 func (lw *longWord) bpe(t *Tokenizer, p string) []int32 {
 	n := len(p)
 	lw.sym, lw.prev, lw.next = lw.sym[:0], lw.prev[:0], lw.next[:0]
-	lw.heap = lw.heap[:0]
+	lw.heap.reset()
 	for i := range n {
 		lw.sym = append(lw.sym, t.byteID[p[i]])
 		lw.prev = append(lw.prev, int32(i-1))
@@ -33,8 +33,8 @@ func (lw *longWord) bpe(t *Tokenizer, p string) []int32 {
 		lw.propose(t, int32(i))
 	}
 
-	for len(lw.heap) > 0 {
-		c := lw.pop()
+	for lw.heap.len() > 0 {
+		c := lw.heap.pop()
 		nx := lw.next[c.pos]
 		if lw.sym[c.pos] != c.left || nx < 0 || lw.sym[nx] != c.right {
 			continue
@@ -71,47 +71,13 @@ func (lw *longWord) propose(t *Tokenizer, pos int32) {
 	if !ok {
 		return
 	}
-	lw.push(candidate{rank: rank, pos: pos, id: id, left: l, right: r})
+	lw.heap.push(candidate{rank: rank, pos: pos, id: id, left: l, right: r})
 }
 
-func (lw *longWord) less(i, j int) bool {
-	a, b := &lw.heap[i], &lw.heap[j]
+// before orders candidates by rank, then leftmost first.
+func (a candidate) before(b candidate) bool {
 	if a.rank != b.rank {
 		return a.rank < b.rank
 	}
 	return a.pos < b.pos
-}
-
-func (lw *longWord) push(c candidate) {
-	lw.heap = append(lw.heap, c)
-	for i := len(lw.heap) - 1; i > 0; {
-		parent := (i - 1) / 2
-		if !lw.less(i, parent) {
-			break
-		}
-		lw.heap[i], lw.heap[parent] = lw.heap[parent], lw.heap[i]
-		i = parent
-	}
-}
-
-func (lw *longWord) pop() candidate {
-	top := lw.heap[0]
-	last := len(lw.heap) - 1
-	lw.heap[0] = lw.heap[last]
-	lw.heap = lw.heap[:last]
-	for i := 0; ; {
-		l, r, best := 2*i+1, 2*i+2, i
-		if l < last && lw.less(l, best) {
-			best = l
-		}
-		if r < last && lw.less(r, best) {
-			best = r
-		}
-		if best == i {
-			break
-		}
-		lw.heap[i], lw.heap[best] = lw.heap[best], lw.heap[i]
-		i = best
-	}
-	return top
 }

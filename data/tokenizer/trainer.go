@@ -8,7 +8,7 @@ type trainer struct {
 	freq   []int64            // word → occurrences in the corpus
 	counts map[uint64]int64   // pair → occurrences
 	where  map[uint64][]int32 // pair → words that held it (may be stale)
-	heap   pairHeap
+	heap   heap[pairCount]
 	stamp  []int32 // word → last merge that visited it, plus 1
 
 	tokens [][]byte         // id → bytes
@@ -148,50 +148,12 @@ type pairCount struct {
 	count int64
 }
 
-// pairHeap is a binary max-heap on count, then on the smaller pair key
-// (smaller left id, then smaller right id), which makes ties
-// deterministic.
-type pairHeap struct{ a []pairCount }
-
-func (h *pairHeap) len() int { return len(h.a) }
-
-func (h *pairHeap) before(i, j int) bool {
-	if h.a[i].count != h.a[j].count {
-		return h.a[i].count > h.a[j].count
+// before makes the pair queue a max-heap on count, then on the
+// smaller pair key (smaller left id, then smaller right id), which makes
+// ties deterministic.
+func (a pairCount) before(b pairCount) bool {
+	if a.count != b.count {
+		return a.count > b.count
 	}
-	return h.a[i].pair < h.a[j].pair
-}
-
-func (h *pairHeap) push(e pairCount) {
-	h.a = append(h.a, e)
-	for i := len(h.a) - 1; i > 0; {
-		parent := (i - 1) / 2
-		if !h.before(i, parent) {
-			break
-		}
-		h.a[i], h.a[parent] = h.a[parent], h.a[i]
-		i = parent
-	}
-}
-
-func (h *pairHeap) pop() pairCount {
-	top := h.a[0]
-	last := len(h.a) - 1
-	h.a[0] = h.a[last]
-	h.a = h.a[:last]
-	for i := 0; ; {
-		l, r, best := 2*i+1, 2*i+2, i
-		if l < last && h.before(l, best) {
-			best = l
-		}
-		if r < last && h.before(r, best) {
-			best = r
-		}
-		if best == i {
-			break
-		}
-		h.a[i], h.a[best] = h.a[best], h.a[i]
-		i = best
-	}
-	return top
+	return a.pair < b.pair
 }
