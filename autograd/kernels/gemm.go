@@ -125,8 +125,9 @@ type gemmArgs struct {
 
 // run walks C in column blocks of blockN. For each block it packs the
 // whole k×nc slab of op(B) once, into the caller's scratch, and then
-// computes the block's rows either here or, for large problems, spread
-// over the worker pool.
+// computes the block's rows. Large problems go to the worker pool,
+// which packs the slab too: packed by the caller alone, a 512-wide
+// slab would keep the other cores idle for a tenth of the call.
 func (g *gemmArgs) run() {
 	kn := active
 	parallel := g.m*g.n*g.k >= parallelMinWork && workerCount() > 0
@@ -134,18 +135,28 @@ func (g *gemmArgs) run() {
 	for jc := 0; jc < g.n; jc += blockN {
 		nc := min(blockN, g.n-jc)
 		bp := s.slab(g.k * roundUp(nc, kn.nr))
-		for pc := 0; pc < g.k; pc += blockK {
-			kc := min(blockK, g.k-pc)
-			packB(bp[pc*roundUp(nc, kn.nr):], g.b, g.ldb, g.transB,
-				pc, kc, jc, nc, kn.nr)
-		}
 		if parallel {
 			g.fork(kn, bp, jc, nc, s)
-		} else {
-			g.block(kn, bp, jc, nc, 0, g.m, 0, nc, s)
+			continue
 		}
+		g.packPanels(kn, bp, jc, nc, 0, (nc+kn.nr-1)/kn.nr)
+		g.block(kn, bp, jc, nc, 0, g.m, 0, nc, s)
 	}
 	putScratch(s)
+}
+
+// packPanels packs panels q0 ≤ q < q1 (nr columns each, from column jc
+// of op(B)) of the column block's slab bp, every kc-deep slice of k.
+func (g *gemmArgs) packPanels(kn kernelInfo, bp []float32, jc, nc,
+	q0, q1 int) {
+	ncr := roundUp(nc, kn.nr)
+	j0 := q0 * kn.nr
+	w := min(nc, q1*kn.nr) - j0
+	for pc := 0; pc < g.k; pc += blockK {
+		kc := min(blockK, g.k-pc)
+		packB(bp[pc*ncr+j0*kc:], g.b, g.ldb, g.transB, pc, kc, jc+j0, w,
+			kn.nr)
+	}
 }
 
 // block computes C[i0:i1, jc+j0 : jc+j1] from the packed slab bp of the

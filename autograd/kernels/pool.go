@@ -83,6 +83,8 @@ type gemmJob struct {
 	jc, nc               int
 	rowStep, colStep     int
 	rowChunks, colChunks int
+	panels               int // nr-wide panels of the slab to pack
+	packNext, packed     atomic.Int64
 	next                 atomic.Int64
 	pending              sync.WaitGroup
 	refs                 atomic.Int32
@@ -99,6 +101,9 @@ func (g *gemmArgs) fork(kn kernelInfo, bp []float32, jc, nc int,
 	job.split(g.m, nc, workers.n+1)
 	chunks := job.rowChunks * job.colChunks
 	helpers := min(workers.n, chunks-1)
+	job.panels = (nc + kn.nr - 1) / kn.nr
+	job.packNext.Store(0)
+	job.packed.Store(0)
 	job.next.Store(0)
 	job.pending.Add(chunks)
 	job.refs.Store(int32(helpers + 1))
@@ -125,8 +130,25 @@ func (job *gemmJob) split(m, nc, threads int) {
 	job.colChunks = (nc + job.colStep - 1) / job.colStep
 }
 
-// help takes chunks until the counter runs past the last one.
+// help first packs panels of the B slab until none are left to take
+// and waits until all are packed (every chunk reads all of k, so no
+// chunk can start earlier), then takes chunks until the counter runs
+// past the last one.
 func (job *gemmJob) help(s *scratch) {
+	panels := int64(job.panels)
+	for {
+		q := job.packNext.Add(1) - 1
+		if q >= panels {
+			break
+		}
+		job.args.packPanels(job.kn, job.bp, job.jc, job.nc, int(q),
+			int(q)+1)
+		job.packed.Add(1)
+	}
+	for job.packed.Load() < panels {
+		runtime.Gosched()
+	}
+
 	chunks := int64(job.rowChunks * job.colChunks)
 	for {
 		q := job.next.Add(1) - 1
