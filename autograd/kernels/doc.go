@@ -34,8 +34,9 @@
 //     1, csa = mr); the packed B panel; the C tile with ldc; alpha;
 //     beta.
 //   - Blocking. n is cut into column blocks of 512 and k into slices
-//     of 256. For each column block the caller packs all of op(B)
-//     once: nr-wide panels of kc rows of nr contiguous floats,
+//     of 256. For each column block all of op(B) is packed once
+//     (by every goroutine of the call together, one panel at a time,
+//     before any chunk starts): nr-wide panels of kc rows of nr contiguous floats,
 //     zero-padded on the right; one kc slice of it (512 KiB) stays in
 //     L2 while the mr-row strips of A (12·256·4 = 12 KiB, L1 resident)
 //     sweep its panels left to right. A is read in place when the
@@ -77,8 +78,4 @@
 // and purego path. SwiGLUBackward, the RMSNorm row kernels and
 // AdamWVector are AVX2 loops, memory-bound on this machine. Outputs
 // come first; backward kernels add into their outputs.
-//
-// BUG(tinyseek): B is packed by the calling goroutine alone before the
-// workers start; for A·Bᵀ with small m (a few strips) that serial
-// transpose is a visible share of the call.
 package kernels
