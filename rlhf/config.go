@@ -128,6 +128,9 @@ func (c PPOConfig) Validate() error {
 		{"ppo.norm_prompts", float64(c.NormPrompts), c.NormPrompts >= 0,
 			"≥ 0"},
 		pos("ppo.eval_prompts", c.EvalPrompts),
+		pos("ppo.eval_samples", c.EvalSamples),
+		{"ppo.unfrozen_layers", float64(c.UnfrozenLayers),
+			c.UnfrozenLayers >= -1, "≥ −1 (−1: every parameter)"},
 		pos("ppo.builtin_prompts", c.BuiltinPrompts),
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/tinyseek/tinyseek/checkpoints"
@@ -201,5 +202,73 @@ func TestCalibrateNormalisesReferenceScores(t *testing.T) {
 	if e["score_mean"] != r.norm.mean || e["score_std"] != r.norm.std ||
 		r.norm.std <= 1e-6 {
 		t.Errorf("extra %v, norm %+v", e, r.norm)
+	}
+}
+
+// TestPPOTrainsOnlyUnfrozenBlocks: with ppo.unfrozen_layers = 1 the
+// first block, the embeddings and every router bias keep their SFT
+// values bitwise, while the last block and lm_head move.
+func TestPPOTrainsOnlyUnfrozenBlocks(t *testing.T) {
+	sft, reward := fixture(t)
+	o := ppoOptions(t, sft, reward, filepath.Join(t.TempDir(), "ppo"), 3, 0)
+	o.PPO.UnfrozenLayers = 1
+	r, err := newPPORun(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.policy.Layers) != 2 {
+		t.Fatalf("fixture has %d blocks, want 2", len(r.policy.Layers))
+	}
+	snap := func() map[string][]float32 {
+		out := map[string][]float32{}
+		for _, p := range r.policy.Params() {
+			out[p.Name] = slices.Clone(p.Data)
+		}
+		for i, b := range r.policy.Layers {
+			if b.MoE != nil {
+				out["bias"+itoa(i)] = slices.Clone(b.MoE.Bias.Data)
+			}
+		}
+		return out
+	}
+	before := snap()
+	for it := range 3 {
+		if _, err := r.iteration(it, 1e-3); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after := snap()
+	for name, v := range before {
+		same := slices.Equal(v, after[name])
+		trained := name == "lm_head.weight" || name == "model.norm.weight" ||
+			strings.HasPrefix(name, "model.layers.1.")
+		switch {
+		case !trained && !same:
+			t.Errorf("%s changed; it is frozen", name)
+		case trained && same && strings.HasSuffix(name, "proj.weight") &&
+			!strings.Contains(name, "experts."):
+			// Routed experts may receive no token in 3 iterations;
+			// attention and shared projections always do.
+			t.Errorf("%s did not change; it is trained", name)
+		}
+	}
+	if slices.Equal(before["lm_head.weight"], after["lm_head.weight"]) {
+		t.Error("lm_head did not change")
+	}
+}
+
+// TestPairedGain: the gain is the mean per-prompt difference and its
+// standard error the differences' sample deviation over √n.
+func TestPairedGain(t *testing.T) {
+	b := EvalPPO{PerPrompt: []float64{1, 2, 3, 4}}
+	a := EvalPPO{PerPrompt: []float64{2, 2, 4, 6}} // differences 1 0 1 2
+	g, se, ok := PairedGain(b, a)
+	// mean 1, sample variance (0+1+0+1)/3, se = sqrt(2/3/4).
+	if !ok || g != 1 || math.Abs(se-math.Sqrt(2.0/3/4)) > 1e-12 {
+		t.Errorf("gain %v ± %v ok %v, want 1 ± %v", g, se, ok,
+			math.Sqrt(2.0/3/4))
+	}
+	if _, _, ok := PairedGain(b, EvalPPO{PerPrompt: []float64{1}}); ok {
+		t.Error("prompts of different evaluations were paired")
 	}
 }

@@ -225,8 +225,20 @@ func (r *ppoRun) step(lr float64) {
 		}
 		optim.ClipGradNorm(u.opt.Params, tc.GradClip)
 		u.opt.Step(u.lr)
+		if u.m == r.policy && r.partial() {
+			// Frozen blocks keep their routing too: the router biases
+			// stay at their SFT values.
+			u.m.ResetLoad()
+			continue
+		}
 		u.m.UpdateBias()
 	}
+}
+
+// partial reports whether PPO trains only the policy's last blocks.
+func (r *ppoRun) partial() bool {
+	n := r.o.PPO.UnfrozenLayers
+	return n >= 0 && n < len(r.policy.Layers)
 }
 
 // minibatch computes the clipped PPO losses on responses mb and runs
@@ -249,7 +261,7 @@ func (r *ppoRun) minibatch(tp *ag.Tape, ro rollouts, mb []int, off []int,
 	p := Pack(seqs, RightPad)
 	idx, actions := tokenRows(p, plens)
 	n := len(idx)
-	ag.ZeroGrads(r.popt.Params)
+	ag.ZeroGrads(r.policy.Params()) // frozen ones too, so none pile up
 	ag.ZeroGrads(r.vopt.Params)
 
 	// 1. Clipped surrogate: −mean min(ρA, clip(ρ, 1−ε, 1+ε)A).

@@ -5,6 +5,7 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	ag "github.com/tinyseek/tinyseek/autograd"
 	"github.com/tinyseek/tinyseek/checkpoints"
@@ -47,7 +48,8 @@ func newPPORun(o PPOOptions) (*ppoRun, error) {
 	if err := r.checkConfig(); err != nil {
 		return nil, err
 	}
-	r.popt = newAdamW(r.policy.Params(), r.cfg.Train)
+	r.popt = newAdamW(trainable(r.policy, o.PPO.UnfrozenLayers),
+		r.cfg.Train)
 	r.vopt = newAdamW(r.value.Params(), r.cfg.Train)
 	r.kl = KLController{Coef: o.PPO.KLCoef, Adaptive: o.PPO.AdaptiveKL,
 		Target: o.PPO.TargetKL, Horizon: o.PPO.KLHorizon}
@@ -61,6 +63,27 @@ func newPPORun(o PPOOptions) (*ppoRun, error) {
 		return r, r.restore()
 	}
 	return r, nil
+}
+
+// trainable returns the parameters of m that PPO updates: those of
+// its last n decoder blocks, the final norm and lm_head, or every
+// parameter when n is −1 or covers all blocks.
+func trainable(m *layers.Model, n int) []*ag.Tensor {
+	L := len(m.Layers)
+	if n < 0 || n >= L {
+		return m.Params()
+	}
+	var out []*ag.Tensor
+	for _, p := range m.Params() {
+		keep := p.Name == "lm_head.weight" || p.Name == "model.norm.weight"
+		for i := L - n; i < L && !keep; i++ {
+			keep = strings.HasPrefix(p.Name, fmt.Sprintf("model.layers.%d.", i))
+		}
+		if keep {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func (r *ppoRun) checkConfig() error {

@@ -324,10 +324,20 @@ func printPPO(res rlhf.PPOResult) {
 			"continue with --resume\n", res.Steps)
 	default:
 		b, a := res.Before.Metrics, res.After.Metrics
-		fmt.Printf("ppo step %d eval_score %.4f -> %.4f eval_kl %.4f -> "+
-			"%.4f task_accuracy %.3f -> %.3f\n", res.Steps,
-			b["eval_score"], a["eval_score"], b["eval_kl"], a["eval_kl"],
-			b["eval_task_accuracy"], a["eval_task_accuracy"])
+		fmt.Printf("ppo step %d eval_score %.4f ± %.4f -> %.4f ± %.4f "+
+			"eval_kl %.4f -> %.4f task_accuracy %.3f -> %.3f\n",
+			res.Steps, b["eval_score"], b["eval_score_se"],
+			a["eval_score"], a["eval_score_se"], b["eval_kl"],
+			a["eval_kl"], b["eval_task_accuracy"],
+			a["eval_task_accuracy"])
+		if g, se, ok := rlhf.PairedGain(res.Before, res.After); ok {
+			fmt.Printf("ppo score gain per held-out prompt %+.4f ± %.4f "+
+				"(paired standard error)\n", g, se)
+		}
+		if g, ok := a["eval_gold_score"]; ok {
+			fmt.Printf("ppo expected answers of the held-out tasks score "+
+				"%.4f\n", g)
+		}
 		for i := range min(5, len(res.After.Samples)) {
 			fmt.Printf("before: %s\nafter:  %s\n", res.Before.Samples[i],
 				res.After.Samples[i])
