@@ -14,19 +14,38 @@ import (
 	"gonum.org/v1/plot/vg"
 )
 
-// Metrics appends records to RUN/metrics.jsonl and remembers the loss
-// curves for loss.png. Every stage writes its metrics through it.
+// Metrics appends records to RUN/metrics.jsonl and remembers two
+// curves for a plot. Every stage writes its metrics through it.
 type Metrics struct {
 	f           *os.File
+	curves      Curves
 	train, eval plotter.XYs
 }
 
-// OpenMetrics opens RUN/metrics.jsonl for appending, dropping records
-// past step (those of a stretch being redone after a resume from an
-// earlier checkpoint), and reloads the curves.
+// Curves names the two record keys a Metrics plots, with the plot's
+// title (after the stage name), y label and legend entries.
+type Curves struct {
+	Train, Eval             string
+	Title, YLabel           string
+	TrainLegend, EvalLegend string
+}
+
+// LossCurves are the training and validation loss, for loss.png.
+var LossCurves = Curves{Train: "loss", Eval: "val_loss", Title: "loss",
+	YLabel: "loss (nats/token)", TrainLegend: "train",
+	EvalLegend: "validation"}
+
+// OpenMetrics opens RUN/metrics.jsonl with the LossCurves.
 func OpenMetrics(run string, step int) (*Metrics, error) {
+	return OpenMetricsCurves(run, step, LossCurves)
+}
+
+// OpenMetricsCurves opens RUN/metrics.jsonl for appending, dropping
+// records past step (those of a stretch being redone after a resume
+// from an earlier checkpoint), and reloads the curves c names.
+func OpenMetricsCurves(run string, step int, c Curves) (*Metrics, error) {
 	path := filepath.Join(run, "metrics.jsonl")
-	m := &Metrics{}
+	m := &Metrics{curves: c}
 	var kept bytes.Buffer
 	if b, err := os.ReadFile(path); err == nil {
 		sc := bufio.NewScanner(bytes.NewReader(b))
@@ -54,10 +73,10 @@ func OpenMetrics(run string, step int) (*Metrics, error) {
 }
 
 func (m *Metrics) remember(rec map[string]float64) {
-	if v, ok := rec["loss"]; ok {
+	if v, ok := rec[m.curves.Train]; ok {
 		m.train = append(m.train, plotter.XY{X: rec["step"], Y: v})
 	}
-	if v, ok := rec["val_loss"]; ok {
+	if v, ok := rec[m.curves.Eval]; ok {
 		m.eval = append(m.eval, plotter.XY{X: rec["step"], Y: v})
 	}
 }
@@ -81,22 +100,23 @@ func (m *Metrics) Write(rec map[string]float64) {
 // Close closes the file.
 func (m *Metrics) Close() error { return m.f.Close() }
 
-// Plot draws the train and validation loss curves into path; it does
-// nothing before the first record with a loss.
+// Plot draws the two curves into path; it does nothing before the
+// first record with the training key.
 func (m *Metrics) Plot(path, stage string) error {
 	if len(m.train) == 0 {
 		return nil
 	}
+	c := m.curves
 	p := plot.New()
-	p.Title.Text = stage + " loss"
+	p.Title.Text = stage + " " + c.Title
 	p.X.Label.Text = "step"
-	p.Y.Label.Text = "loss (nats/token)"
+	p.Y.Label.Text = c.YLabel
 	train, err := plotter.NewLine(m.train)
 	if err != nil {
 		return fmt.Errorf("pretrain: plot: %w", err)
 	}
 	p.Add(train)
-	p.Legend.Add("train", train)
+	p.Legend.Add(c.TrainLegend, train)
 	if len(m.eval) > 0 {
 		val, err := plotter.NewLine(m.eval)
 		if err != nil {
@@ -106,7 +126,7 @@ func (m *Metrics) Plot(path, stage string) error {
 		val.Width = vg.Points(2)
 		val.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
 		p.Add(val)
-		p.Legend.Add("validation", val)
+		p.Legend.Add(c.EvalLegend, val)
 	}
 	tmp := path + ".tmp.png"
 	if err := p.Save(7*vg.Inch, 4*vg.Inch, tmp); err != nil {

@@ -164,6 +164,12 @@ type ppoRun struct {
 	gold         *float64 // see goldScore
 }
 
+// scoreCurves plot the reward-model score of the rollouts and of the
+// held-out evaluations into score.png.
+var scoreCurves = pretrain.Curves{Train: "score", Eval: "eval_score",
+	Title: "reward-model score", YLabel: "mean score",
+	TrainLegend: "rollouts", EvalLegend: "held-out prompts"}
+
 // RunPPO optimises the policy against the reward model with PPO and a
 // KL penalty to the frozen reference.
 func RunPPO(ctx context.Context, o PPOOptions) (PPOResult, error) {
@@ -185,7 +191,8 @@ func RunPPO(ctx context.Context, o PPOOptions) (PPOResult, error) {
 	if err := pretrain.WriteRunConfig(o.Out, r.cfg); err != nil {
 		return PPOResult{}, err
 	}
-	r.metrics, err = pretrain.OpenMetrics(o.Out, r.state.Step)
+	r.metrics, err = pretrain.OpenMetricsCurves(o.Out, r.state.Step,
+		scoreCurves)
 	if err != nil {
 		return PPOResult{}, err
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"hash/crc32"
 	"math"
 	"os"
@@ -133,17 +134,34 @@ func TestPPOFirstIterationKLIsZeroAndReferenceFrozen(t *testing.T) {
 }
 
 // TestPPOResumeReproducesUninterruptedRun: 4 iterations in one go and
-// 2 + resumed 2 log the same statistics bitwise.
+// 2 + resumed 2 log the same statistics bitwise, with the whole policy
+// trained and with its first block frozen (whose optimizer state then
+// covers only the trained tensors). The run also draws score.png.
 func TestPPOResumeReproducesUninterruptedRun(t *testing.T) {
+	for _, unfrozen := range []int{-1, 1} {
+		t.Run(fmt.Sprintf("unfrozen_layers=%d", unfrozen), func(t *testing.T) {
+			checkPPOResume(t, unfrozen)
+		})
+	}
+}
+
+func checkPPOResume(t *testing.T, unfrozen int) {
 	sft, reward := fixture(t)
 	ctx := context.Background()
+	opts := func(out string, stopAfter int) PPOOptions {
+		o := ppoOptions(t, sft, reward, out, 4, stopAfter)
+		o.PPO.UnfrozenLayers = unfrozen
+		return o
+	}
 	whole := filepath.Join(t.TempDir(), "whole")
-	if _, err := RunPPO(ctx, ppoOptions(t, sft, reward, whole, 4,
-		0)); err != nil {
+	if _, err := RunPPO(ctx, opts(whole, 0)); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := os.Stat(filepath.Join(whole, "score.png")); err != nil {
+		t.Error(err)
+	}
 	split := filepath.Join(t.TempDir(), "split")
-	res, err := RunPPO(ctx, ppoOptions(t, sft, reward, split, 4, 2))
+	res, err := RunPPO(ctx, opts(split, 2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +169,7 @@ func TestPPOResumeReproducesUninterruptedRun(t *testing.T) {
 		t.Errorf("stop-after 2: stopped %v at step %d, want true at 2",
 			res.Stopped, res.Steps)
 	}
-	o := ppoOptions(t, sft, reward, split, 4, 0)
+	o := opts(split, 0)
 	o.Resume = true
 	if _, err := RunPPO(ctx, o); err != nil {
 		t.Fatal(err)

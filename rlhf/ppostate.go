@@ -165,7 +165,7 @@ func (r *ppoRun) save() error {
 		return fmt.Errorf("rlhf ppo: %w", err)
 	}
 	r.o.Log.Info("checkpoint saved", "step", r.state.Step, "dir", dir)
-	return nil
+	return r.metrics.Plot(filepath.Join(r.o.Out, "score.png"), "ppo")
 }
 
 // restore loads everything save wrote from the run's latest good
