@@ -130,7 +130,7 @@ func (c PPOConfig) Validate() error {
 		pos("ppo.eval_prompts", c.EvalPrompts),
 		pos("ppo.eval_samples", c.EvalSamples),
 		{"ppo.unfrozen_layers", float64(c.UnfrozenLayers),
-			c.UnfrozenLayers >= -1, "≥ −1 (−1: every parameter)"},
+			c.UnfrozenLayers >= -1, "≥ -1 (-1: every parameter)"},
 		pos("ppo.builtin_prompts", c.BuiltinPrompts),
 	})
 }

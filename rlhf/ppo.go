@@ -83,19 +83,22 @@ type PPOConfig struct {
 	// same for every reward model). 0 uses the raw score. Default 64.
 	NormPrompts int `yaml:"norm_prompts"`
 	// UnfrozenLayers is how many of the policy's last decoder blocks
-	// PPO trains, with the final norm and lm_head; the rest stay at
-	// their SFT values (trlx's num_layers_unfrozen). −1 trains every
-	// parameter. Default 2: on the built-in tasks, updates of the
-	// whole policy from 16-response minibatches cost more task
-	// accuracy and KL than their signal gained (see doc.go).
+	// PPO trains, with the final norm and the output head; the other
+	// blocks, the embeddings (unless tied to the head) and every router
+	// bias stay at their SFT values (trlx's num_layers_unfrozen). -1,
+	// or a number at or above the model's block count, trains every
+	// parameter and updates the router biases as training does.
+	// Default 2: on the built-in tasks, updates of the whole policy
+	// from 16-response minibatches cost more task accuracy and KL than
+	// their signal gained (see doc.go). A run resumes only with the
+	// value it started with.
 	UnfrozenLayers int `yaml:"unfrozen_layers"`
 	// EvalPrompts is the number of held-out prompts scored at each
 	// evaluation. Default 128.
 	EvalPrompts int `yaml:"eval_prompts"`
 	// EvalSamples is the number of responses sampled per held-out
-	// prompt. One sample per prompt leaves the mean score with a
-	// standard error near 0.1 at the defaults, as large as the
-	// effects PPO is judged by. Default 4.
+	// prompt; more samples shrink the sampling noise in each prompt's
+	// mean score. Default 4.
 	EvalSamples int `yaml:"eval_samples"`
 	// BuiltinPrompts is the number of built-in task prompts used when
 	// no prompt file is given. Default 2000.
@@ -318,8 +321,10 @@ func (r *ppoRun) logEval(msg string, ev EvalPPO) {
 
 // EvalPPO is the policy on the held-out prompts.
 type EvalPPO struct {
-	// Metrics: eval_score (mean reward-model score), eval_kl (summed
-	// log-ratio to the reference), eval_ended, eval_task_accuracy.
+	// Metrics: eval_score (mean reward-model score), eval_score_se (its
+	// standard error across prompts; absent with one prompt), eval_kl
+	// (summed log-ratio to the reference), eval_ended, and for built-in
+	// tasks eval_task_accuracy and eval_gold_score (see goldScore).
 	Metrics map[string]float64
 	// Samples are "prompt → response" lines, one per prompt.
 	Samples []string
@@ -377,7 +382,9 @@ func (r *ppoRun) evaluate() (EvalPPO, error) {
 	ev.PerPrompt = perPrompt
 	mean, v := meanVar(perPrompt)
 	ev.Metrics["eval_score"] = mean
-	ev.Metrics["eval_score_se"] = math.Sqrt(v / max(float64(len(perPrompt)-1), 1))
+	if k := len(perPrompt); k > 1 {
+		ev.Metrics["eval_score_se"] = math.Sqrt(v / float64(k-1))
+	}
 	ev.Metrics["eval_kl"] = kl / n
 	ev.Metrics["eval_ended"] = float64(ended) / n
 	if tasks > 0 {
@@ -393,8 +400,8 @@ func (r *ppoRun) evaluate() (EvalPPO, error) {
 
 // PairedGain is the mean over held-out prompts of after's score minus
 // before's, and its standard error. Pairing by prompt removes the
-// spread between easy and hard prompts, which dominates eval_score_se,
-// so the gain is measured far more precisely than either mean. ok is
+// spread between easy and hard prompts, which dominates eval_score_se
+// for a trained model (0.054 against 0.10 in the default chain). ok is
 // false when the two evaluations did not score the same prompts.
 func PairedGain(before, after EvalPPO) (gain, se float64, ok bool) {
 	n := len(before.PerPrompt)

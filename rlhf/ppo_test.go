@@ -290,3 +290,79 @@ func TestPairedGain(t *testing.T) {
 		t.Error("prompts of different evaluations were paired")
 	}
 }
+
+// TestTrainableNames: which tensors each ppo.unfrozen_layers trains on
+// a 2-block model, tied and untied.
+func TestTrainableNames(t *testing.T) {
+	tied := tinyConfig()
+	tied.TieWordEmbeddings = true
+	mt, err := layers.New(tied, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := tinyModel(t, 7)
+	all := len(m.Params())
+	for _, c := range []struct {
+		name       string
+		m          *layers.Model
+		n          int
+		want       int // tensors, or -1 for all
+		head       string
+		notBlock0  bool
+		trainBlock bool
+	}{
+		{"all", m, -1, -1, "lm_head.weight", false, true},
+		{"more than blocks", m, 5, -1, "lm_head.weight", false, true},
+		{"head only", m, 0, 2, "lm_head.weight", true, false},
+		{"last block", m, 1, 0, "lm_head.weight", true, true},
+		{"tied head only", mt, 0, 2, "model.embed_tokens.weight", true,
+			false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := trainable(c.m, c.n)
+			names := map[string]bool{}
+			for _, p := range got {
+				names[p.Name] = true
+			}
+			switch {
+			case c.want == -1 && len(got) != all:
+				t.Errorf("%d tensors, want all %d", len(got), all)
+			case c.want > 0 && len(got) != c.want:
+				t.Errorf("%d tensors %v, want %d", len(got), names, c.want)
+			}
+			if !names[c.head] || !names["model.norm.weight"] {
+				t.Errorf("head %s or final norm not trained: %v", c.head,
+					names)
+			}
+			block0 := names["model.layers.0.self_attn.q_proj.weight"]
+			block1 := names["model.layers.1.self_attn.q_proj.weight"]
+			if block0 == c.notBlock0 || block1 != c.trainBlock {
+				t.Errorf("block 0 trained %v, block 1 trained %v",
+					block0, block1)
+			}
+		})
+	}
+}
+
+// TestPPOResumeRefusesOtherUnfrozenLayers: a run started with one
+// block trained cannot resume with another count; the error names the
+// key and the value to use.
+func TestPPOResumeRefusesOtherUnfrozenLayers(t *testing.T) {
+	sft, reward := fixture(t)
+	out := filepath.Join(t.TempDir(), "ppo")
+	o := ppoOptions(t, sft, reward, out, 4, 2)
+	o.PPO.UnfrozenLayers = 1
+	if _, err := RunPPO(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{0, -1} {
+		o := ppoOptions(t, sft, reward, out, 4, 0)
+		o.PPO.UnfrozenLayers, o.Resume = n, true
+		_, err := RunPPO(context.Background(), o)
+		if err == nil || !strings.Contains(err.Error(),
+			"ppo.unfrozen_layers=1") {
+			t.Errorf("resume with %d: err %v, want a refusal naming "+
+				"ppo.unfrozen_layers=1", n, err)
+		}
+	}
+}

@@ -226,8 +226,9 @@ func (r *ppoRun) step(lr float64) {
 		optim.ClipGradNorm(u.opt.Params, tc.GradClip)
 		u.opt.Step(u.lr)
 		if u.m == r.policy && r.partial() {
-			// Frozen blocks keep their routing too: the router biases
-			// stay at their SFT values.
+			// Frozen blocks keep their routing too; all router
+			// biases, the trained blocks' included, stay at their
+			// SFT values.
 			u.m.ResetLoad()
 			continue
 		}
@@ -236,10 +237,7 @@ func (r *ppoRun) step(lr float64) {
 }
 
 // partial reports whether PPO trains only the policy's last blocks.
-func (r *ppoRun) partial() bool {
-	n := r.o.PPO.UnfrozenLayers
-	return n >= 0 && n < len(r.policy.Layers)
-}
+func (r *ppoRun) partial() bool { return r.unfrozen() >= 0 }
 
 // minibatch computes the clipped PPO losses on responses mb and runs
 // the backward pass, returning the minibatch's diagnostics.

@@ -65,17 +65,32 @@ func newPPORun(o PPOOptions) (*ppoRun, error) {
 	return r, nil
 }
 
+// unfrozenBlocks is ppo.unfrozen_layers as it takes effect on a
+// model of L blocks: -1 (every parameter) when it asks for all blocks
+// or more.
+func unfrozenBlocks(n, L int) int {
+	if n < 0 || n >= L {
+		return -1
+	}
+	return n
+}
+
 // trainable returns the parameters of m that PPO updates: those of
-// its last n decoder blocks, the final norm and lm_head, or every
-// parameter when n is −1 or covers all blocks.
+// its last n decoder blocks, the final norm and the output head (the
+// embeddings when the head is tied to them), or every parameter when
+// unfrozenBlocks gives -1.
 func trainable(m *layers.Model, n int) []*ag.Tensor {
 	L := len(m.Layers)
-	if n < 0 || n >= L {
+	if unfrozenBlocks(n, L) < 0 {
 		return m.Params()
+	}
+	head := "lm_head.weight"
+	if m.Cfg.TieWordEmbeddings {
+		head = "model.embed_tokens.weight"
 	}
 	var out []*ag.Tensor
 	for _, p := range m.Params() {
-		keep := p.Name == "lm_head.weight" || p.Name == "model.norm.weight"
+		keep := p.Name == head || p.Name == "model.norm.weight"
 		for i := L - n; i < L && !keep; i++ {
 			keep = strings.HasPrefix(p.Name, fmt.Sprintf("model.layers.%d.", i))
 		}
@@ -171,6 +186,9 @@ func (r *ppoRun) save() error {
 // restore loads everything save wrote from the run's latest good
 // checkpoint.
 func (r *ppoRun) restore() error {
+	if err := r.checkUnfrozen(); err != nil {
+		return err
+	}
 	st, err := pretrain.Restore(r.o.Out, "ppo", r.cfg, r.policy, r.popt,
 		r.o.Log)
 	if err != nil {
@@ -218,7 +236,35 @@ func (n scoreNorm) apply(score float64) float64 {
 // normalisation.
 func (r *ppoRun) extra() map[string]float64 {
 	return map[string]float64{"kl_coef": r.kl.Coef,
-		"score_mean": r.norm.mean, "score_std": r.norm.std}
+		"score_mean": r.norm.mean, "score_std": r.norm.std,
+		"unfrozen_layers": float64(r.unfrozen())}
+}
+
+// unfrozen is the effective ppo.unfrozen_layers of this run.
+func (r *ppoRun) unfrozen() int {
+	return unfrozenBlocks(r.o.PPO.UnfrozenLayers, len(r.policy.Layers))
+}
+
+// checkUnfrozen refuses to resume a run with other trained blocks
+// than it started with: the optimizer state would not fit, or, with
+// fewer blocks, the run would silently change course. Checkpoints
+// from before the setting existed trained every parameter.
+func (r *ppoRun) checkUnfrozen() error {
+	_, st, err := checkpoints.Open(r.o.Out, r.o.Log)
+	if err != nil {
+		return err
+	}
+	was, ok := st.Extra["unfrozen_layers"]
+	if !ok {
+		was = -1
+	}
+	if int(was) != r.unfrozen() {
+		return fmt.Errorf("rlhf ppo: --resume: ppo.unfrozen_layers "+
+			"gives %d here but the run was started with %d (-1: every "+
+			"parameter); resume with --set ppo.unfrozen_layers=%d",
+			r.unfrozen(), int(was), int(was))
+	}
+	return nil
 }
 
 // calibrate sets the score normalisation from the SFT policy's

@@ -314,6 +314,14 @@ func runPPOCmd(cmd *cobra.Command, f rlhfFlags) error {
 	return nil
 }
 
+// withSE formats eval_score with its standard error when there is one.
+func withSE(m map[string]float64) string {
+	if se, ok := m["eval_score_se"]; ok {
+		return fmt.Sprintf("%.4f ± %.4f", m["eval_score"], se)
+	}
+	return fmt.Sprintf("%.4f", m["eval_score"])
+}
+
 // printPPO reports before and after, or why there is no after.
 func printPPO(res rlhf.PPOResult) {
 	switch {
@@ -324,12 +332,13 @@ func printPPO(res rlhf.PPOResult) {
 			"continue with --resume\n", res.Steps)
 	default:
 		b, a := res.Before.Metrics, res.After.Metrics
-		fmt.Printf("ppo step %d eval_score %.4f ± %.4f -> %.4f ± %.4f "+
-			"eval_kl %.4f -> %.4f task_accuracy %.3f -> %.3f\n",
-			res.Steps, b["eval_score"], b["eval_score_se"],
-			a["eval_score"], a["eval_score_se"], b["eval_kl"],
-			a["eval_kl"], b["eval_task_accuracy"],
-			a["eval_task_accuracy"])
+		fmt.Printf("ppo step %d eval_score %s -> %s eval_kl %.4f -> %.4f",
+			res.Steps, withSE(b), withSE(a), b["eval_kl"], a["eval_kl"])
+		if _, ok := a["eval_task_accuracy"]; ok {
+			fmt.Printf(" task_accuracy %.3f -> %.3f",
+				b["eval_task_accuracy"], a["eval_task_accuracy"])
+		}
+		fmt.Println()
 		if g, se, ok := rlhf.PairedGain(res.Before, res.After); ok {
 			fmt.Printf("ppo score gain per held-out prompt %+.4f ± %.4f "+
 				"(paired standard error)\n", g, se)
