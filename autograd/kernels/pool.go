@@ -18,6 +18,10 @@ const parallelMinWork = 1 << 20
 // share instead of waiting for it.
 const chunksPerThread = 4
 
+// packSpin is how long a goroutine that packed its share of B polls
+// for the others' before it parks.
+const packSpin = 20 * time.Microsecond
+
 // workers is the persistent pool: GOMAXPROCS−1 goroutines started on the
 // first parallel call and never stopped. The caller always works too,
 // so together they use every core.
@@ -84,7 +88,8 @@ type gemmJob struct {
 	rowStep, colStep     int
 	rowChunks, colChunks int
 	panels               int // nr-wide panels of the slab to pack
-	packNext, packed     atomic.Int64
+	packNext, packedN    atomic.Int64
+	packed               sync.WaitGroup
 	next                 atomic.Int64
 	pending              sync.WaitGroup
 	refs                 atomic.Int32
@@ -103,7 +108,8 @@ func (g *gemmArgs) fork(kn kernelInfo, bp []float32, jc, nc int,
 	helpers := min(workers.n, chunks-1)
 	job.panels = (nc + kn.nr - 1) / kn.nr
 	job.packNext.Store(0)
-	job.packed.Store(0)
+	job.packedN.Store(0)
+	job.packed.Add(job.panels)
 	job.next.Store(0)
 	job.pending.Add(chunks)
 	job.refs.Store(int32(helpers + 1))
@@ -133,7 +139,10 @@ func (job *gemmJob) split(m, nc, threads int) {
 // help first packs panels of the B slab until none are left to take
 // and waits until all are packed (every chunk reads all of k, so no
 // chunk can start earlier), then takes chunks until the counter runs
-// past the last one.
+// past the last one. The wait polls for up to packSpin, since the
+// last panel is usually microseconds away, then parks: when another
+// process holds the core of a goroutine still packing, the waiting
+// ones leave their cores to it.
 func (job *gemmJob) help(s *scratch) {
 	panels := int64(job.panels)
 	for {
@@ -143,9 +152,15 @@ func (job *gemmJob) help(s *scratch) {
 		}
 		job.args.packPanels(job.kn, job.bp, job.jc, job.nc, int(q),
 			int(q)+1)
-		job.packed.Add(1)
+		job.packedN.Add(1)
+		job.packed.Done()
 	}
-	for job.packed.Load() < panels {
+	start := time.Now()
+	for i := 0; job.packedN.Load() < panels; i++ {
+		if i%16 == 15 && time.Since(start) > packSpin {
+			job.packed.Wait()
+			break
+		}
 		runtime.Gosched()
 	}
 
