@@ -247,12 +247,20 @@ func (r *ppoRun) unfrozen() int {
 
 // checkUnfrozen refuses to resume a run with other trained blocks
 // than it started with: the optimizer state would not fit, or, with
-// fewer blocks, the run would silently change course. Checkpoints
+// fewer blocks, the run would silently change course. It reads the
+// newest checkpoint's state unverified (every checkpoint of a run has
+// the same setting; Restore verifies the one it loads). Checkpoints
 // from before the setting existed trained every parameter.
 func (r *ppoRun) checkUnfrozen() error {
-	_, st, err := checkpoints.Open(r.o.Out, r.o.Log)
+	root := checkpoints.Dir(r.o.Out)
+	names, err := checkpoints.List(root)
+	if err != nil || len(names) == 0 {
+		return nil // Restore reports it
+	}
+	st, err := checkpoints.ReadState(filepath.Join(root,
+		names[len(names)-1]))
 	if err != nil {
-		return err
+		return nil // a damaged newest checkpoint: Restore falls back
 	}
 	was, ok := st.Extra["unfrozen_layers"]
 	if !ok {
