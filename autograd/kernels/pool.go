@@ -19,7 +19,9 @@ const parallelMinWork = 1 << 20
 const chunksPerThread = 4
 
 // packSpin is how long a goroutine that packed its share of B polls
-// for the others' before it parks.
+// for the others' before it parks. Parking at once (a bare
+// WaitGroup.Wait) measured 10–25% slower at 768×128×256 and
+// 768×512×512: the wake-up outlasts the wait.
 const packSpin = 20 * time.Microsecond
 
 // workers is the persistent pool: GOMAXPROCS−1 goroutines started on the
