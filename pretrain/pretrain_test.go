@@ -1,7 +1,6 @@
 package pretrain
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 	"github.com/tinyseek/tinyseek/configs"
 	"github.com/tinyseek/tinyseek/data"
 	"github.com/tinyseek/tinyseek/data/tokenizer"
+	"github.com/tinyseek/tinyseek/internal/runtest"
 )
 
 // preparedDir writes a small prepared data folder (tokenizer, train.bin,
@@ -103,28 +103,6 @@ func itoa(n int) string {
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-// losses reads (step → loss, lr) from a run's metrics.jsonl.
-func losses(t *testing.T, run string) map[int][2]float64 {
-	t.Helper()
-	f, err := os.Open(filepath.Join(run, "metrics.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	out := map[int][2]float64{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var rec map[string]float64
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			t.Fatal(err)
-		}
-		if l, ok := rec["loss"]; ok {
-			out[int(rec["step"])] = [2]float64{l, rec["lr"]}
-		}
-	}
-	return out
-}
-
 // TestResumeReproducesUninterruptedRun is the exact-resume guarantee: a
 // run of 10 steps and a run stopped after 5 and resumed log bitwise the
 // same loss and learning rate at every step.
@@ -151,7 +129,7 @@ func TestResumeReproducesUninterruptedRun(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	a, b := losses(t, whole), losses(t, split)
+	a, b := runtest.Losses(t, whole), runtest.Losses(t, split)
 	if len(a) != 10 || len(b) != 10 {
 		t.Fatalf("logged %d and %d steps, want 10", len(a), len(b))
 	}
@@ -225,7 +203,7 @@ func TestWorkerCountsAgree(t *testing.T) {
 			Log: quiet()}); err != nil {
 			t.Fatal(err)
 		}
-		runs[w] = losses(t, out)
+		runs[w] = runtest.Losses(t, out)
 	}
 	for step := 1; step <= 6; step++ {
 		a, b := runs[1][step][0], runs[2][step][0]

@@ -1,7 +1,6 @@
 package rlhf
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 	"github.com/tinyseek/tinyseek/checkpoints"
 	"github.com/tinyseek/tinyseek/configs"
 	"github.com/tinyseek/tinyseek/data/tokenizer"
+	"github.com/tinyseek/tinyseek/internal/runtest"
 	"github.com/tinyseek/tinyseek/layers"
 	"github.com/tinyseek/tinyseek/pretrain"
 )
@@ -65,25 +65,13 @@ func ppoOptions(t *testing.T, sft, reward, out string, steps,
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
-// records reads metrics.jsonl's per-iteration lines (those with "kl").
-func records(t *testing.T, run string) []map[string]any {
+// records reads metrics.jsonl's per-iteration lines (those with
+// "kl"), without the wall-clock rollout speed.
+func records(t *testing.T, run string) []map[string]float64 {
 	t.Helper()
-	f, err := os.Open(filepath.Join(run, "metrics.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []map[string]any
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var rec map[string]any
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			t.Fatal(err)
-		}
-		if _, ok := rec["kl"]; ok {
-			delete(rec, "rollout_tokens_per_sec") // wall-clock
-			out = append(out, rec)
-		}
+	out := runtest.Metrics(t, run, "kl")
+	for _, rec := range out {
+		delete(rec, "rollout_tokens_per_sec")
 	}
 	return out
 }

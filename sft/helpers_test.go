@@ -1,8 +1,6 @@
 package sft
 
 import (
-	"bufio"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"os"
@@ -76,28 +74,6 @@ func initCheckpoint(t *testing.T, dropout float64) string {
 
 func quiet() *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
-}
-
-// losses reads step → (loss, lr) from a run's metrics.jsonl.
-func losses(t *testing.T, run string) map[int][2]float64 {
-	t.Helper()
-	f, err := os.Open(filepath.Join(run, "metrics.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	out := map[int][2]float64{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var rec map[string]float64
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			t.Fatalf("metrics line %q: %v", sc.Text(), err)
-		}
-		if l, ok := rec["loss"]; ok {
-			out[int(rec["step"])] = [2]float64{l, rec["lr"]}
-		}
-	}
-	return out
 }
 
 func writeFile(t *testing.T, name, text string) string {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tinyseek/tinyseek/configs"
 	"github.com/tinyseek/tinyseek/data"
+	"github.com/tinyseek/tinyseek/internal/runtest"
 )
 
 func testOptions(t *testing.T, init, out string, steps int) Options {
@@ -58,7 +59,7 @@ func TestResumeReproducesUninterruptedRun(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	a, b := losses(t, whole), losses(t, split)
+	a, b := runtest.Losses(t, whole), runtest.Losses(t, split)
 	if len(a) != 10 || len(b) != 10 {
 		t.Fatalf("logged %d and %d steps, want 10", len(a), len(b))
 	}
