@@ -3,8 +3,6 @@ package rlhf
 import (
 	"fmt"
 	"hash/fnv"
-	"io"
-	"log/slog"
 
 	ag "github.com/tinyseek/tinyseek/autograd"
 	"github.com/tinyseek/tinyseek/autograd/optim"
@@ -12,23 +10,13 @@ import (
 	"github.com/tinyseek/tinyseek/checkpoints/safetensors"
 	"github.com/tinyseek/tinyseek/configs"
 	"github.com/tinyseek/tinyseek/data"
+	"github.com/tinyseek/tinyseek/pretrain"
 )
 
-// Common holds what both RLHF commands take.
-type Common struct {
-	// Config's train section drives the optimisation; its model
-	// section is replaced by the initial checkpoint's.
-	Config configs.Config
-	// Out is the run folder.
-	Out string
-	// Resume continues from Out's latest good checkpoint.
-	Resume bool
-	Log    *slog.Logger
-	// Progress receives the progress bar when it is a terminal.
-	Progress io.Writer
-	// StopAfter ends the run after this step (0: run to the end).
-	StopAfter int
-}
+// Common is what both RLHF commands take: the run options of every
+// stage. Config's train section drives the optimisation; its model
+// section is replaced by the initial checkpoint's.
+type Common = pretrain.Options
 
 // finished reports whether a resumed run's latest checkpoint of stage
 // is already at train.steps (or beyond), with its step and folder.

@@ -219,10 +219,7 @@ func TestAdamWVectorMatchesAdamW(t *testing.T) {
 
 func TestElemPanicOnLengthMismatch(t *testing.T) {
 	s3, s2 := make([]float32, 3), make([]float32, 2)
-	tests := []struct {
-		name string
-		call func()
-	}{
+	tests := []panicCase{
 		{"ExpShiftSum", func() { ExpShiftSum(s3, s2, 0) }},
 		{"AxpyExpShift", func() { AxpyExpShift(s3, 1, s2, 0) }},
 		{"SigmoidTo", func() { SigmoidTo(s3, s2) }},
@@ -234,14 +231,5 @@ func TestElemPanicOnLengthMismatch(t *testing.T) {
 			AdamWVector(s3, s3, s2, s3, 1, 0.9, 0.9, 1e-8, 0, 1, 1)
 		}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			defer func() {
-				if recover() == nil {
-					t.Fatal("no panic")
-				}
-			}()
-			tt.call()
-		})
-	}
+	expectPanics(t, tests)
 }

@@ -93,10 +93,7 @@ func TestGemmZeroK(t *testing.T) {
 }
 
 func TestGemmPanicsOnShortSlices(t *testing.T) {
-	tests := []struct {
-		name string
-		call func()
-	}{
+	tests := []panicCase{
 		{"short A", func() {
 			Gemm(false, false, 2, 2, 2, 1, make([]float32, 3), 2,
 				make([]float32, 4), 2, 0, make([]float32, 4), 2)
@@ -110,16 +107,7 @@ func TestGemmPanicsOnShortSlices(t *testing.T) {
 				make([]float32, 4), 2, 0, make([]float32, 3), 2)
 		}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			defer func() {
-				if recover() == nil {
-					t.Fatal("no panic")
-				}
-			}()
-			tt.call()
-		})
-	}
+	expectPanics(t, tests)
 }
 
 // allCases crosses shapes with all four layouts, the scalings and two
@@ -291,5 +279,27 @@ func TestKernelGoStridedA(t *testing.T) {
 		if d := abs32(c[i] - want[i]); d > 1e-3 {
 			t.Fatalf("C[%d] = %v, want %v", i, c[i], want[i])
 		}
+	}
+}
+
+// panicCase is a call that must panic, named for its subtest.
+type panicCase struct {
+	name string
+	call func()
+}
+
+// expectPanics runs each case as a subtest that fails unless the call
+// panics.
+func expectPanics(t *testing.T, cases []panicCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Fatal("no panic")
+				}
+			}()
+			c.call()
+		})
 	}
 }

@@ -132,10 +132,7 @@ func adamWRef(p, g, m, v []float64, lr, b1, b2, eps, wd, bc1,
 }
 
 func TestLoopsPanicOnLengthMismatch(t *testing.T) {
-	tests := []struct {
-		name string
-		call func()
-	}{
+	tests := []panicCase{
 		{"Axpy", func() { Axpy(make([]float32, 3), 1, make([]float32, 2)) }},
 		{"Dot", func() { Dot(make([]float32, 3), make([]float32, 4)) }},
 		{"AdamW", func() {
@@ -143,16 +140,7 @@ func TestLoopsPanicOnLengthMismatch(t *testing.T) {
 			AdamW(s, s, s[:2], s, 1, 0.9, 0.9, 1e-8, 0, 1, 1)
 		}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			defer func() {
-				if recover() == nil {
-					t.Fatal("no panic")
-				}
-			}()
-			tt.call()
-		})
-	}
+	expectPanics(t, tests)
 }
 
 func toF64(x []float32) []float64 {
