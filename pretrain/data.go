@@ -106,6 +106,6 @@ func prepare(ctx context.Context, d configs.Data, dir string, seed uint64,
 	log.Info("data prepared", "docs_kept", rep.DocsKept,
 		"docs_in", rep.DocsIn, "train_tokens", rep.Train.Tokens,
 		"val_tokens", rep.Val.Tokens, "bytes_per_token",
-		round(rep.BytesPerToken, 3))
+		Round(rep.BytesPerToken, 3))
 	return nil
 }

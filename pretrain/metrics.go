@@ -5,9 +5,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -95,6 +98,20 @@ func (m *Metrics) Write(rec map[string]float64) {
 	}
 	b, _ := json.Marshal(out)
 	m.f.Write(append(b, '\n'))
+}
+
+// Log writes vals as the record of step and logs them as msg, keys
+// in sorted order, values rounded to 4 decimals.
+func (m *Metrics) Log(log *slog.Logger, msg string, step int,
+	vals map[string]float64) {
+	rec := map[string]float64{"step": float64(step)}
+	args := []any{"step", step}
+	for _, k := range slices.Sorted(maps.Keys(vals)) {
+		rec[k] = vals[k]
+		args = append(args, k, Round(vals[k], 4))
+	}
+	m.Write(rec)
+	log.Info(msg, args...)
 }
 
 // Close closes the file.

@@ -27,8 +27,8 @@ func (t *Trainer) logStep(bar *progress, loss, lr, tps float64) {
 	}
 	t.metrics.Write(rec)
 	if !bar.active() {
-		t.Log.Info(t.Stage, "step", t.State.Step, "loss", round(loss, 4),
-			"lr", lr, "grad_norm", round(t.lastNorm, 3),
+		t.Log.Info(t.Stage, "step", t.State.Step, "loss", Round(loss, 4),
+			"lr", lr, "grad_norm", Round(t.lastNorm, 3),
 			"tokens_per_sec", math.Round(tps))
 	}
 }
@@ -42,7 +42,8 @@ func loadRatio(load []float32) float64 {
 	return float64(hi) / float64(max(lo, 1))
 }
 
-func round(v float64, digits int) float64 {
+// Round rounds v to digits decimals, for log lines.
+func Round(v float64, digits int) float64 {
 	p := math.Pow(10, float64(digits))
 	return math.Round(v*p) / p
 }
@@ -60,14 +61,7 @@ func (t *Trainer) evaluate() error {
 	}
 	ev.Step = t.State.Step
 	t.last = ev
-	rec := map[string]float64{"step": float64(t.State.Step)}
-	args := []any{"step", t.State.Step}
-	for k, v := range ev.Metrics {
-		rec[k] = v
-		args = append(args, k, round(v, 4))
-	}
-	t.metrics.Write(rec)
-	t.Log.Info(t.Stage+" eval", args...)
+	t.metrics.Log(t.Log, t.Stage+" eval", t.State.Step, ev.Metrics)
 	if ev.Sample != "" {
 		t.Log.Info(t.Stage+" sample", "step", t.State.Step,
 			"text", ev.Sample)

@@ -295,7 +295,7 @@ func (r *ppoRun) logStats(st map[string]float64) {
 	r.metrics.Write(st)
 	args := []any{"step", r.state.Step}
 	for _, k := range statKeys {
-		args = append(args, k, round(st[k], 4))
+		args = append(args, k, pretrain.Round(st[k], 4))
 	}
 	r.o.Log.Info("ppo", args...)
 }
@@ -306,14 +306,7 @@ var statKeys = []string{"score", "kl", "kl_k3", "kl_coef", "entropy",
 	"response_len", "ended_frac", "rollout_tokens_per_sec"}
 
 func (r *ppoRun) logEval(msg string, ev EvalPPO) {
-	rec := map[string]float64{"step": float64(r.state.Step)}
-	args := []any{"step", r.state.Step}
-	for k, v := range ev.Metrics {
-		rec[k] = v
-		args = append(args, k, round(v, 4))
-	}
-	r.metrics.Write(rec)
-	r.o.Log.Info(msg, args...)
+	r.metrics.Log(r.o.Log, msg, r.state.Step, ev.Metrics)
 	for _, s := range ev.Samples[:min(3, len(ev.Samples))] {
 		r.o.Log.Info(msg+" sample", "text", s)
 	}

@@ -220,11 +220,6 @@ func (r *ppoRun) restore() error {
 	return nil
 }
 
-func round(v float64, digits int) float64 {
-	p := math.Pow(10, float64(digits))
-	return math.Round(v*p) / p
-}
-
 // scoreNorm maps a reward-model score to the PPO reward.
 type scoreNorm struct{ mean, std float64 }
 
@@ -287,7 +282,8 @@ func (r *ppoRun) calibrate() error {
 	r.norm = scoreNorm{mean: mean, std: math.Sqrt(v) + 1e-6}
 	r.state.Extra = r.extra()
 	r.o.Log.Info("ppo reward normalisation", "prompts", len(scores),
-		"score_mean", round(mean, 4), "score_std", round(r.norm.std, 4))
+		"score_mean", pretrain.Round(mean, 4),
+		"score_std", pretrain.Round(r.norm.std, 4))
 	return nil
 }
 

@@ -176,12 +176,11 @@ func logStart(log *slog.Logger, tr *pretrain.Trainer, from string,
 	ds *dataset) {
 	log.Info("sft", "params", tr.Model.NumParams(), "from", from,
 		"train_examples", ds.nTrain, "held_out", len(ds.heldExs),
-		"rows", ds.train.R, "pad_fraction", round3(ds.train.PadFraction()),
+		"rows", ds.train.R,
+		"pad_fraction", pretrain.Round(ds.train.PadFraction(), 3),
 		"skipped_truncated", ds.truncated, "skipped_bad_lines", ds.badLines,
 		"start_step", tr.State.Step, "steps", tr.Cfg.Train.Steps)
 }
-
-func round3(v float64) float64 { return float64(int(v*1000+0.5)) / 1000 }
 
 // dataset is the packed training and held-out data.
 type dataset struct {
