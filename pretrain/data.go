@@ -61,7 +61,14 @@ func PrepareData(ctx context.Context, d configs.Data, run string,
 			return "", fmt.Errorf("pretrain: data: %w", err)
 		}
 	}
+	// A refused corpus leaves no empty folders behind; os.Remove
+	// deletes only a folder that is empty.
+	_, statErr := os.Stat(run)
 	if err := prepare(ctx, d, dir, seed, log); err != nil {
+		os.Remove(dir)
+		if os.IsNotExist(statErr) {
+			os.Remove(run)
+		}
 		return "", err
 	}
 	return dir, checkpoints.WriteFileSync(filepath.Join(dir, sourceFile),

@@ -91,7 +91,9 @@ func Run(ctx context.Context, o Options) (Result, error) {
 }
 
 // StartRun refuses to overwrite a run folder that holds checkpoints
-// unless resuming, refuses to resume an empty one, and makes the folder.
+// unless resuming and refuses to resume an empty one. It does not make
+// the folder: WriteRunConfig does, once the data and settings passed
+// their checks, so that a refused run leaves no empty folder behind.
 // stage prefixes the errors.
 func StartRun(stage, out string, resume bool) error {
 	names, _ := checkpoints.List(checkpoints.Dir(out))
@@ -104,17 +106,18 @@ func StartRun(stage, out string, resume bool) error {
 		return fmt.Errorf("%s: --resume: %s holds no checkpoint", stage,
 			out)
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return fmt.Errorf("%s: %w", stage, err)
-	}
 	return nil
 }
 
-// WriteRunConfig writes the resolved config to RUN/config.yaml.
+// WriteRunConfig makes the run folder and writes the resolved config
+// to RUN/config.yaml.
 func WriteRunConfig(out string, cfg configs.Config) error {
 	b, err := cfg.YAML()
 	if err != nil {
 		return err
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return fmt.Errorf("run folder: %w", err)
 	}
 	return checkpoints.WriteFileSync(filepath.Join(out, "config.yaml"), b)
 }

@@ -254,3 +254,25 @@ func TestResumeRefusesOtherData(t *testing.T) {
 		t.Fatalf("resume with the same data: %v", err)
 	}
 }
+
+// TestRefusedCorpusLeavesNoFolder: a run refused for its corpus (an
+// empty file) names the file and leaves no run folder behind.
+func TestRefusedCorpusLeavesNoFolder(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.txt")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := testConfig(t, "", 2)
+	c.Data = configs.Default().Data
+	c.Data.Path = empty
+	run := filepath.Join(dir, "run")
+	_, err := Run(context.Background(), Options{Config: c, Out: run,
+		Log: quiet()})
+	if err == nil || !strings.Contains(err.Error(), empty) {
+		t.Fatalf("err = %v, want one naming %s", err, empty)
+	}
+	if _, err := os.Stat(run); !os.IsNotExist(err) {
+		t.Errorf("refused run left %s (stat: %v)", run, err)
+	}
+}

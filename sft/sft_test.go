@@ -104,6 +104,10 @@ func TestRunRefuses(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want %q", err, tc.want)
 			}
+			// A refused run leaves no run folder behind.
+			if _, err := os.Stat(o.Out); !os.IsNotExist(err) {
+				t.Errorf("refused run left %s (stat: %v)", o.Out, err)
+			}
 		})
 	}
 
