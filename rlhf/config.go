@@ -111,6 +111,10 @@ func (c PPOConfig) Validate() error {
 	}
 	return firstBroken([]rule{
 		pos("ppo.rollout_batch", c.RolloutBatch),
+		pos("ppo.samples_per_prompt", c.SamplesPerPrompt),
+		{"ppo.rollout_batch", float64(c.RolloutBatch),
+			c.SamplesPerPrompt < 1 || c.RolloutBatch%c.SamplesPerPrompt == 0,
+			"a multiple of ppo.samples_per_prompt"},
 		pos("ppo.mini_batch", c.MiniBatch),
 		pos("ppo.epochs", c.Epochs),
 		pos("ppo.max_new_tokens", c.MaxNewTokens),

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tinyseek/tinyseek/checkpoints"
 	"github.com/tinyseek/tinyseek/configs"
+	"github.com/tinyseek/tinyseek/data"
 	"github.com/tinyseek/tinyseek/data/tokenizer"
 	"github.com/tinyseek/tinyseek/internal/runtest"
 	"github.com/tinyseek/tinyseek/layers"
@@ -351,6 +352,45 @@ func TestPPOResumeRefusesOtherUnfrozenLayers(t *testing.T) {
 			"ppo.unfrozen_layers=1") {
 			t.Errorf("resume with %d: err %v, want a refusal naming "+
 				"ppo.unfrozen_layers=1", n, err)
+		}
+	}
+}
+
+// TestBatchPromptsGroupsSamples: with ppo.samples_per_prompt = S a
+// rollout batch is RolloutBatch/S prompts, each repeated S times in a
+// row, and one pass over the training prompts visits each once.
+func TestBatchPromptsGroupsSamples(t *testing.T) {
+	const nTrain, batch, S = 12, 8, 4
+	r := &ppoRun{o: PPOOptions{PPO: DefaultPPOConfig()}}
+	r.o.PPO.RolloutBatch, r.o.PPO.SamplesPerPrompt = batch, S
+	for i := range nTrain {
+		r.train = append(r.train, Prompt{Msgs: []data.Message{{
+			Role: data.RoleUser, Content: "prompt " + itoa(i)}}})
+	}
+	seen := map[string]int{}
+	for it := range nTrain * S / batch {
+		ps := r.batchPrompts(it)
+		if len(ps) != batch {
+			t.Fatalf("iteration %d: %d prompts, want %d", it, len(ps), batch)
+		}
+		for g := 0; g < batch; g += S {
+			p := ps[g].Msgs[0].Content
+			for _, q := range ps[g : g+S] {
+				if q.Msgs[0].Content != p {
+					t.Fatalf("iteration %d group %d mixes %q and %q", it,
+						g/S, p, q.Msgs[0].Content)
+				}
+			}
+			seen[p]++
+		}
+	}
+	if len(seen) != nTrain {
+		t.Fatalf("one epoch visited %d distinct prompts, want %d",
+			len(seen), nTrain)
+	}
+	for p, n := range seen {
+		if n != 1 {
+			t.Errorf("%q drawn %d times in one epoch, want 1", p, n)
 		}
 	}
 }
