@@ -38,6 +38,10 @@ func RunBoth(ctx context.Context, r RewardOptions, p PPOOptions) (
 	if err != nil {
 		return res, err
 	}
+	// So is a PPO prompt file that cannot be used.
+	if _, _, err := ppoPrompts(p, p.Config.Train.Seed); err != nil {
+		return res, err
+	}
 	if res.Reward, err = RunReward(ctx, r); err != nil || res.Reward.Stopped {
 		return res, err
 	}

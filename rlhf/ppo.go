@@ -2,9 +2,11 @@ package rlhf
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"time"
@@ -172,6 +174,8 @@ type ppoRun struct {
 	train, evals []Prompt
 	metrics      *pretrain.Metrics
 	gold         *float64 // see goldScore
+	// ctx is the run's context; rollouts stop early when it ends.
+	ctx context.Context
 }
 
 // scoreCurves plot the reward-model score of the rollouts and of the
@@ -198,6 +202,7 @@ func RunPPO(ctx context.Context, o PPOOptions) (PPOResult, error) {
 	if err != nil {
 		return PPOResult{}, err
 	}
+	r.ctx = ctx
 	if err := pretrain.WriteRunConfig(o.Out, r.cfg); err != nil {
 		return PPOResult{}, err
 	}
@@ -218,10 +223,9 @@ func RunPPO(ctx context.Context, o PPOOptions) (PPOResult, error) {
 			return res, err
 		}
 	}
-	if res.Before, err = r.evaluate(); err != nil {
+	if res.Before, err = r.before(); err != nil {
 		return res, err
 	}
-	r.logEval("ppo eval before", res.Before)
 	res.After = res.Before
 	err = r.loop(ctx, &res)
 	res.Steps = r.state.Step
@@ -239,6 +243,11 @@ func (r *ppoRun) loop(ctx context.Context, res *PPOResult) error {
 	for r.state.Step < tc.Steps {
 		it := r.state.Step
 		st, err := r.iteration(it, sched.LR(it))
+		if err != nil && ctx.Err() != nil {
+			// Interrupted mid-rollout: nothing was updated yet, so
+			// the state is that of the last finished step.
+			return r.interrupted(ctx)
+		}
 		if err != nil {
 			return err
 		}
@@ -249,11 +258,16 @@ func (r *ppoRun) loop(ctx context.Context, res *PPOResult) error {
 		if r.state.Step%tc.LogEvery == 0 || done {
 			r.logStats(st)
 		}
+		evaluated := false
 		if r.state.Step%tc.EvalEvery == 0 || done {
-			if res.After, err = r.evaluate(); err != nil {
+			ev, err := r.evaluate()
+			if err != nil && ctx.Err() == nil {
 				return err
 			}
-			r.logEval("ppo eval", res.After)
+			if err == nil { // else interrupted: saved below, no eval
+				res.After, evaluated = ev, true
+				r.logEval("ppo eval", res.After)
+			}
 		}
 		stop := ctx.Err() != nil
 		pause := r.state.Step == r.o.StopAfter
@@ -262,18 +276,28 @@ func (r *ppoRun) loop(ctx context.Context, res *PPOResult) error {
 				return err
 			}
 		}
-		if pause {
+		switch {
+		case done && evaluated:
+			return nil // complete, even if Ctrl-C came at the end
+		case pause:
 			r.o.Log.Info("ppo stopped as asked; continue with --resume",
 				"step", r.state.Step)
 			return nil
-		}
-		if stop {
-			return fmt.Errorf("rlhf ppo: interrupted after step %d; "+
-				"checkpoint saved, continue with --resume: %w",
-				r.state.Step, ctx.Err())
+		case stop:
+			return r.interrupted(ctx)
 		}
 	}
 	return nil
+}
+
+// interrupted saves the run and says how to continue it.
+func (r *ppoRun) interrupted(ctx context.Context) error {
+	if err := r.save(); err != nil {
+		return err
+	}
+	return fmt.Errorf("rlhf ppo: interrupted after step %d; "+
+		"checkpoint saved, continue with --resume: %w", r.state.Step,
+		ctx.Err())
 }
 
 // batchPrompts picks iteration it's prompts, by an epoch-wise
@@ -333,6 +357,44 @@ type EvalPPO struct {
 	Samples []string
 	// PerPrompt is each held-out prompt's mean score over its samples.
 	PerPrompt []float64
+}
+
+// BeforeFile, in the run folder, holds the evaluation of the policy
+// the run started from (the SFT policy).
+const BeforeFile = "eval_before.json"
+
+// before evaluates the starting policy on a fresh run and keeps the
+// result in BeforeFile; a resumed run reads it back, so that its
+// summary compares with the SFT policy, not with the resume point.
+func (r *ppoRun) before() (EvalPPO, error) {
+	path := filepath.Join(r.o.Out, BeforeFile)
+	var ev EvalPPO
+	if r.o.Resume {
+		b, err := os.ReadFile(path)
+		if err == nil {
+			if err := json.Unmarshal(b, &ev); err != nil {
+				return ev, fmt.Errorf("rlhf ppo: %s: %w", path, err)
+			}
+			return ev, nil
+		}
+		if !os.IsNotExist(err) {
+			return ev, fmt.Errorf("rlhf ppo: %w", err)
+		}
+		// A run from before BeforeFile existed: the resume point.
+	}
+	ev, err := r.evaluate()
+	if err != nil {
+		return ev, err
+	}
+	r.logEval("ppo eval before", ev)
+	if r.o.Resume {
+		return ev, nil
+	}
+	b, err := json.MarshalIndent(ev, "", "  ")
+	if err != nil {
+		return ev, fmt.Errorf("rlhf ppo: %w", err)
+	}
+	return ev, checkpoints.WriteFileSync(path, b)
 }
 
 // evaluate samples ppo.eval_samples responses per held-out prompt with

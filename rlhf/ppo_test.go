@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -143,7 +144,8 @@ func checkPPOResume(t *testing.T, unfrozen int) {
 		return o
 	}
 	whole := filepath.Join(t.TempDir(), "whole")
-	if _, err := RunPPO(ctx, opts(whole, 0)); err != nil {
+	full, err := RunPPO(ctx, opts(whole, 0))
+	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(whole, "score.png")); err != nil {
@@ -160,8 +162,27 @@ func checkPPOResume(t *testing.T, unfrozen int) {
 	}
 	o := opts(split, 0)
 	o.Resume = true
-	if _, err := RunPPO(ctx, o); err != nil {
+
+	// Ctrl-C before the first rollout of the resumed run: the state of
+	// step 2 is saved again and the run says how to continue.
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err = RunPPO(cancelled, o)
+	if err == nil || !strings.Contains(err.Error(),
+		"interrupted after step 2") {
+		t.Fatalf("interrupted resume: err = %v", err)
+	}
+	resumed, err := RunPPO(ctx, o)
+	if err != nil {
 		t.Fatal(err)
+	}
+	// The resumed run compares with the policy it started from, as
+	// the uninterrupted one does, not with the resume point.
+	if !reflect.DeepEqual(resumed.Before, full.Before) ||
+		!reflect.DeepEqual(resumed.After.PerPrompt, full.After.PerPrompt) {
+		t.Errorf("resumed before/after %v / %v, uninterrupted %v / %v",
+			resumed.Before.PerPrompt, resumed.After.PerPrompt,
+			full.Before.PerPrompt, full.After.PerPrompt)
 	}
 	a, b := records(t, whole), records(t, split)
 	if len(a) != 4 || len(b) != 4 {

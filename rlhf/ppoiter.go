@@ -35,6 +35,9 @@ func (r *ppoRun) rollout(ps []Prompt, seed func(int) uint64) (rollouts,
 	ro := rollouts{}
 	seqs := make([][]int32, len(ps))
 	for i, p := range ps {
+		if r.ctx != nil && r.ctx.Err() != nil {
+			return ro, r.ctx.Err()
+		}
 		ids, _, err := data.EncodeChat(r.tok, p.Msgs, true)
 		if err != nil {
 			return ro, err

@@ -142,8 +142,9 @@ func ppoPrompts(o PPOOptions, seed uint64) (train, evals []Prompt,
 	}
 	if len(train) == 0 || len(evals) == 0 {
 		return nil, nil, fmt.Errorf("rlhf ppo: %d prompts gave %d for "+
-			"training and %d held out; need both", len(all), len(train),
-			len(evals))
+			"training and %d held out; need both (about one prompt in "+
+			"ten is held out, chosen by a hash of its text, so give a "+
+			"few dozen or more)", len(all), len(train), len(evals))
 	}
 	return train, evals, nil
 }

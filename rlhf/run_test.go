@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/tinyseek/tinyseek/configs"
@@ -125,5 +126,24 @@ func TestRunBothStopsAndResumesPerStage(t *testing.T) {
 		res.PPO == nil || !res.PPO.Finished || res.PPO.Steps != 2 {
 		t.Fatalf("finished: reward %+v, ppo %+v; want both finished",
 			res.Reward, res.PPO)
+	}
+}
+
+// TestRunBothChecksPromptsFirst: an unusable PPO prompt file is
+// refused before the reward stage spends its time, naming the file,
+// and no run folder is left behind.
+func TestRunBothChecksPromptsFirst(t *testing.T) {
+	sft, _ := fixture(t)
+	bad := writeLines(t, `{"prompt": "What is 1 plus 2?"}`+"\n{oops\n")
+	out := filepath.Join(t.TempDir(), "rlhf")
+	r := rewardOptions(t, sft, filepath.Join(out, "reward"), 4, 0)
+	p := ppoOptions(t, sft, "", filepath.Join(out, "ppo"), 2, 0)
+	p.Prompts = bad
+	_, err := RunBoth(context.Background(), r, p)
+	if err == nil || !strings.Contains(err.Error(), bad+":2") {
+		t.Fatalf("err = %v, want one naming %s:2", err, bad)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("refused chain left %s (stat: %v)", out, err)
 	}
 }
