@@ -203,7 +203,9 @@ func RunPPO(ctx context.Context, o PPOOptions) (PPOResult, error) {
 		return PPOResult{}, err
 	}
 	r.ctx = ctx
-	if err := pretrain.WriteRunConfig(o.Out, r.cfg); err != nil {
+	err = writeRunConfig(o.Common, r.cfg, "ppo", o.PPO, map[string]string{
+		"policy": o.Policy, "reward": o.Reward, "prompts": o.Prompts})
+	if err != nil {
 		return PPOResult{}, err
 	}
 	r.metrics, err = pretrain.OpenMetricsCurves(o.Out, r.state.Step,

@@ -415,3 +415,51 @@ func TestBatchPromptsGroupsSamples(t *testing.T) {
 		}
 	}
 }
+
+// TestPPOResumeRefusesChangedSettings: a resumed run keeps the ppo.*
+// settings and the inputs it started with, which config.yaml records;
+// any other is refused by name.
+func TestPPOResumeRefusesChangedSettings(t *testing.T) {
+	sft, reward := fixture(t)
+	_, reward2 := fixture(t)
+	out := filepath.Join(t.TempDir(), "ppo")
+	if _, err := RunPPO(context.Background(),
+		ppoOptions(t, sft, reward, out, 4, 2)); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		edit func(o *PPOOptions)
+		want string
+	}{
+		{"rollout batch", func(o *PPOOptions) { o.PPO.RolloutBatch = 8 },
+			"ppo.rollout_batch=4, not 8"},
+		{"kl coefficient", func(o *PPOOptions) { o.PPO.KLCoef = 0.9 },
+			"ppo.kl_coef=0.3, not 0.9"},
+		{"reward model", func(o *PPOOptions) { o.Reward = reward2 },
+			"--reward " + reward + ", not " + reward2},
+		{"prompt file", func(o *PPOOptions) {
+			var b strings.Builder
+			for i := range 100 {
+				fmt.Fprintf(&b, `{"prompt": "Say %d."}`+"\n", i)
+			}
+			o.Prompts = writeLines(t, b.String())
+		}, "--prompts (built-in data), not "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := ppoOptions(t, sft, reward, out, 4, 0)
+			o.Resume = true
+			tt.edit(&o)
+			_, err := RunPPO(context.Background(), o)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+	o := ppoOptions(t, sft, reward, out, 4, 0)
+	o.Resume = true
+	if _, err := RunPPO(context.Background(), o); err != nil {
+		t.Errorf("resume with the same settings: %v", err)
+	}
+}

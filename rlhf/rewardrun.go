@@ -117,7 +117,9 @@ func RunReward(ctx context.Context, o RewardOptions) (RewardResult, error) {
 			return RewardResult{}, err
 		}
 	}
-	if err := pretrain.WriteRunConfig(o.Out, cfg); err != nil {
+	err = writeRunConfig(o.Common, cfg, "reward", o.Reward,
+		map[string]string{"init": o.Init, "data": o.Data})
+	if err != nil {
 		return RewardResult{}, err
 	}
 	wireReward(tr, sc, train, val, float32(o.Reward.Center))
