@@ -44,7 +44,7 @@ type Result struct {
 // Run pretrains a model by next-token prediction.
 func Run(ctx context.Context, o Options) (Result, error) {
 	cfg := o.Config
-	if err := StartRun("pretrain", o.Out, o.Resume); err != nil {
+	if err := StartRun("pretrain", o.Out, o.Resume, o.StopAfter); err != nil {
 		return Result{}, err
 	}
 
@@ -90,12 +90,17 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	return res, err
 }
 
-// StartRun refuses to overwrite a run folder that holds checkpoints
-// unless resuming and refuses to resume an empty one. It does not make
+// StartRun refuses a negative --stop-after, refuses to overwrite a
+// run folder that holds checkpoints unless resuming and refuses to
+// resume an empty one. It does not make
 // the folder: WriteRunConfig does, once the data and settings passed
 // their checks, so that a refused run leaves no empty folder behind.
 // stage prefixes the errors.
-func StartRun(stage, out string, resume bool) error {
+func StartRun(stage, out string, resume bool, stopAfter int) error {
+	if stopAfter < 0 {
+		return fmt.Errorf("%s: --stop-after must be ≥ 0, got %d", stage,
+			stopAfter)
+	}
 	names, _ := checkpoints.List(checkpoints.Dir(out))
 	if len(names) > 0 && !resume {
 		return fmt.Errorf("%s: %s already holds checkpoints; pass "+

@@ -105,9 +105,10 @@ func isEmbedding(name string) bool {
 // Train runs from t.State.Step to the configured number of steps. It
 // returns the last evaluation.
 func (t *Trainer) Train(ctx context.Context) (Eval, error) {
-	if t.StopAfter < 0 {
-		return Eval{}, fmt.Errorf("%s: --stop-after must be ≥ 0, got %d",
-			t.Stage, t.StopAfter)
+	if t.StopAfter < 0 || t.StopAfter > 0 && t.StopAfter <= t.State.Step {
+		return Eval{}, fmt.Errorf("%s: --stop-after %d: want 0 or a "+
+			"step after the checkpoint's %d", t.Stage, t.StopAfter,
+			t.State.Step)
 	}
 	var err error
 	t.metrics, err = OpenMetrics(t.Run, t.State.Step)

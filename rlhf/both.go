@@ -31,10 +31,11 @@ func RunBoth(ctx context.Context, r RewardOptions, p PPOOptions) (
 	// Refuse a folder that needs --resume before spending the reward
 	// stage's time, the reward folder first.
 	var res BothResult
-	if err := pretrain.StartRun("reward", r.Out, r.Resume); err != nil {
+	if err := pretrain.StartRun("reward", r.Out, r.Resume,
+		r.StopAfter); err != nil {
 		return res, err
 	}
-	err := pretrain.StartRun("ppo", p.Out, p.Resume)
+	err := pretrain.StartRun("ppo", p.Out, p.Resume, p.StopAfter)
 	if err != nil {
 		return res, err
 	}

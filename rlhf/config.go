@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -138,3 +139,35 @@ func (c PPOConfig) Validate() error {
 		pos("ppo.builtin_prompts", c.BuiltinPrompts),
 	})
 }
+
+// CheckKey refuses a train.*, model.* or data.* key that stage
+// ("reward" or "ppo") would otherwise ignore without a word: the
+// model comes from the initial checkpoint, the data from --data or
+// --prompts, and sequences are bounded by the model's positions.
+func CheckKey(stage, key string) error {
+	sec, _, _ := strings.Cut(key, ".")
+	why := ""
+	switch {
+	case sec == "model":
+		why = "the model comes from the initial checkpoint"
+	case sec == "data":
+		why = "RLHF data is a JSONL file given with --data or --prompts"
+	case key == "train.seq_len":
+		why = "sequences are bounded by the checkpoint's " +
+			"max_position_embeddings"
+	case stage == "ppo" && strings.HasPrefix(key, "train.sample_"):
+		why = "PPO's evaluations print its samples"
+	case stage == "ppo" && slices.Contains(ppoBatchKeys, key):
+		why = "PPO batches are set by ppo.rollout_batch and " +
+			"ppo.mini_batch"
+	default:
+		return nil
+	}
+	return fmt.Errorf("rlhf %s: %s: not used by this stage; %s", stage,
+		key, why)
+}
+
+// ppoBatchKeys are the batch keys of the train section, which PPO
+// does not read.
+var ppoBatchKeys = []string{"train.batch_size", "train.grad_accum",
+	"train.eval_batches"}

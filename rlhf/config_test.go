@@ -108,3 +108,39 @@ func TestValidateRejectsImpossibleValues(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckKey: keys a stage would ignore are refused with the key
+// named; the ones it reads pass.
+func TestCheckKey(t *testing.T) {
+	tests := []struct {
+		stage, key string
+		refused    bool
+	}{
+		{"reward", "model.num_hidden_layers", true},
+		{"ppo", "model.dropout", true},
+		{"ppo", "model", true},
+		{"reward", "data.path", true},
+		{"ppo", "train.seq_len", true},
+		{"reward", "train.seq_len", true},
+		{"ppo", "train.batch_size", true},
+		{"ppo", "train.grad_accum", true},
+		{"ppo", "train.sample_tokens", true},
+		{"reward", "train.batch_size", false},
+		{"reward", "train.grad_accum", false},
+		{"ppo", "train.lr", false},
+		{"ppo", "train.steps", false},
+		{"reward", "train.seed", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.stage+" "+tt.key, func(t *testing.T) {
+			err := CheckKey(tt.stage, tt.key)
+			if (err != nil) != tt.refused {
+				t.Fatalf("err = %v, want refused %v", err, tt.refused)
+			}
+			if err != nil && !strings.Contains(err.Error(),
+				"rlhf "+tt.stage+": "+tt.key+": ") {
+				t.Errorf("err = %v, want one naming %s", err, tt.key)
+			}
+		})
+	}
+}

@@ -190,7 +190,8 @@ func RunPPO(ctx context.Context, o PPOOptions) (PPOResult, error) {
 	if err := o.PPO.Validate(); err != nil {
 		return PPOResult{}, err
 	}
-	if err := pretrain.StartRun("ppo", o.Out, o.Resume); err != nil {
+	if err := pretrain.StartRun("ppo", o.Out, o.Resume,
+		o.StopAfter); err != nil {
 		return PPOResult{}, err
 	}
 	if step, dir, done := finished(o.Common, "ppo"); done {
@@ -203,6 +204,10 @@ func RunPPO(ctx context.Context, o PPOOptions) (PPOResult, error) {
 		return PPOResult{}, err
 	}
 	r.ctx = ctx
+	if s := o.StopAfter; s > 0 && s <= r.state.Step {
+		return PPOResult{}, fmt.Errorf("rlhf ppo: --stop-after %d: want "+
+			"0 or a step after the checkpoint's %d", s, r.state.Step)
+	}
 	err = writeRunConfig(o.Common, r.cfg, "ppo", o.PPO, map[string]string{
 		"policy": o.Policy, "reward": o.Reward, "prompts": o.Prompts})
 	if err != nil {

@@ -418,7 +418,8 @@ func TestBatchPromptsGroupsSamples(t *testing.T) {
 
 // TestPPOResumeRefusesChangedSettings: a resumed run keeps the ppo.*
 // settings and the inputs it started with, which config.yaml records;
-// any other is refused by name.
+// any other is refused by name, and so is a --stop-after that is not
+// ahead of the checkpoint.
 func TestPPOResumeRefusesChangedSettings(t *testing.T) {
 	sft, reward := fixture(t)
 	_, reward2 := fixture(t)
@@ -436,6 +437,8 @@ func TestPPOResumeRefusesChangedSettings(t *testing.T) {
 			"ppo.rollout_batch=4, not 8"},
 		{"kl coefficient", func(o *PPOOptions) { o.PPO.KLCoef = 0.9 },
 			"ppo.kl_coef=0.3, not 0.9"},
+		{"stop-after not ahead", func(o *PPOOptions) { o.StopAfter = 2 },
+			"--stop-after 2: want 0 or a step after the checkpoint's 2"},
 		{"reward model", func(o *PPOOptions) { o.Reward = reward2 },
 			"--reward " + reward + ", not " + reward2},
 		{"prompt file", func(o *PPOOptions) {

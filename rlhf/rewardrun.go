@@ -87,7 +87,8 @@ func RunReward(ctx context.Context, o RewardOptions) (RewardResult, error) {
 	if err := o.Reward.Validate(); err != nil {
 		return RewardResult{}, err
 	}
-	if err := pretrain.StartRun("reward", o.Out, o.Resume); err != nil {
+	if err := pretrain.StartRun("reward", o.Out, o.Resume,
+		o.StopAfter); err != nil {
 		return RewardResult{}, err
 	}
 	if step, dir, done := finished(o.Common, "reward"); done {

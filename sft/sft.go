@@ -53,7 +53,8 @@ type Result struct {
 
 // Run fine-tunes the init checkpoint on prompt/response pairs.
 func Run(ctx context.Context, o Options) (Result, error) {
-	if err := pretrain.StartRun("sft", o.Out, o.Resume); err != nil {
+	if err := pretrain.StartRun("sft", o.Out, o.Resume,
+		o.StopAfter); err != nil {
 		return Result{}, err
 	}
 

@@ -90,6 +90,8 @@ func TestRunRefuses(t *testing.T) {
 		}, "max_position_embeddings 64"},
 		{"resume nothing", func(o *Options) { o.Resume = true },
 			"holds no checkpoint"},
+		{"negative stop-after", func(o *Options) { o.StopAfter = -1 },
+			"--stop-after must be ≥ 0"},
 		{"bad init", func(o *Options) { o.Init = t.TempDir() }, "--init"},
 		{"bad line", func(o *Options) {
 			o.Data = writeFile(t, "d.jsonl", `{"prompt":"a","response":"b"}`+

@@ -30,6 +30,19 @@ type rlhfFlags struct {
 	data, prompts string
 	reward        string
 	skipBad       bool
+	// chain: the flags serve both stages of `train rlhf`, so PPO lets
+	// through the keys only the reward stage reads.
+	chain bool
+}
+
+// checkKey is rlhf.CheckKey, less the keys the chain's reward stage
+// reads when f serves both stages.
+func (f *rlhfFlags) checkKey(stage, key string) error {
+	err := rlhf.CheckKey(stage, key)
+	if err != nil && f.chain && rlhf.CheckKey("reward", key) == nil {
+		return nil
+	}
+	return err
 }
 
 func (f *rlhfFlags) register(cmd *cobra.Command, out string) {
@@ -41,7 +54,7 @@ func (f *rlhfFlags) register(cmd *cobra.Command, out string) {
 	fl.IntVar(&f.steps, "steps", 0, "optimizer steps (reward) or PPO "+
 		"iterations (train.steps)")
 	fl.IntVar(&f.batch, "batch", 0, "pairs per micro-batch "+
-		"(train.batch_size, reward)")
+		"(train.batch_size; reward stage only)")
 	fl.Float64Var(&f.lr, "lr", 0, "peak learning rate (train.lr)")
 	fl.Int64Var(&f.seed, "seed", -1, "random seed (train.seed)")
 	fl.StringVar(&f.out, "out", out, "run folder")
@@ -59,7 +72,7 @@ type stageConfig struct {
 
 // load resolves the train section through configs.Load and the
 // reward/ppo sections here, both strictly.
-func (f *rlhfFlags) load(cmd *cobra.Command, defaults string) (
+func (f *rlhfFlags) load(cmd *cobra.Command, stage, defaults string) (
 	configs.Config, stageConfig, error) {
 	sc := stageConfig{Reward: rlhf.DefaultRewardConfig(),
 		PPO: rlhf.DefaultPPOConfig()}
@@ -79,6 +92,10 @@ func (f *rlhfFlags) load(cmd *cobra.Command, defaults string) (
 		}
 		rest := map[string]any{}
 		for k, v := range tree {
+			if err := f.checkFileKeys(stage, k, v); err != nil {
+				return configs.Config{}, sc, fmt.Errorf("%s: %w", f.config,
+					err)
+			}
 			if k == "reward" || k == "ppo" {
 				for _, kv := range flatten(k, v) {
 					stageSets = append(stageSets,
@@ -100,6 +117,12 @@ func (f *rlhfFlags) load(cmd *cobra.Command, defaults string) (
 			trainSets = append(trainSets, kv)
 		}
 	}
+	for _, kv := range trainSets {
+		k, _, _ := strings.Cut(kv, "=")
+		if err := f.checkKey(stage, strings.TrimSpace(k)); err != nil {
+			return configs.Config{}, sc, err
+		}
+	}
 	cfg, err := configs.Load(srcs, trainSets)
 	if err != nil {
 		return cfg, sc, err
@@ -114,6 +137,20 @@ func (f *rlhfFlags) load(cmd *cobra.Command, defaults string) (
 		return cfg, sc, err
 	}
 	return cfg, sc, sc.PPO.Validate()
+}
+
+// checkFileKeys applies checkKey to section sec of a config file.
+func (f *rlhfFlags) checkFileKeys(stage, sec string, v any) error {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return f.checkKey(stage, sec)
+	}
+	for k := range m {
+		if err := f.checkKey(stage, sec+"."+k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // flatten turns {k: {a: 1}} into ["k.a=1"].
@@ -170,6 +207,7 @@ func newRLHFCmd() *cobra.Command {
 // stage resumes or starts fresh on its own, and a reward stage that
 // stops early keeps PPO from starting.
 func runRLHFBoth(cmd *cobra.Command, f rlhfFlags) error {
+	f.chain = true
 	rf, pf := f, f
 	rf.out = filepath.Join(f.out, "reward")
 	pf.out = filepath.Join(f.out, "ppo")
@@ -223,7 +261,7 @@ func newRewardCmd() *cobra.Command {
 
 func (f *rlhfFlags) rewardOptions(cmd *cobra.Command) (
 	rlhf.RewardOptions, error) {
-	cfg, sc, err := f.load(cmd, rlhf.RewardDefaults)
+	cfg, sc, err := f.load(cmd, "reward", rlhf.RewardDefaults)
 	if err != nil {
 		return rlhf.RewardOptions{}, err
 	}
@@ -292,7 +330,7 @@ func newPPOCmd() *cobra.Command {
 
 func (f *rlhfFlags) ppoOptions(cmd *cobra.Command) (rlhf.PPOOptions,
 	error) {
-	cfg, sc, err := f.load(cmd, rlhf.PPODefaults)
+	cfg, sc, err := f.load(cmd, "ppo", rlhf.PPODefaults)
 	if err != nil {
 		return rlhf.PPOOptions{}, err
 	}
