@@ -94,3 +94,29 @@ func TestYAMLRoundTrip(t *testing.T) {
 		t.Fatalf("round trip changed the config:\n%s", out)
 	}
 }
+
+// TestTypeErrorsNameTheKey: a value of the wrong type, from a --set
+// or a file, is refused naming its key and what it should be, not a
+// line of the internal merged YAML.
+func TestTypeErrorsNameTheKey(t *testing.T) {
+	tests := []struct {
+		name string
+		srcs []Source
+		sets []string
+		want string
+	}{
+		{"negative seed", nil, []string{"train.seed=-5"},
+			"train.seed: cannot use -5; want a whole number ≥ 0"},
+		{"negative seed in a file", []Source{{Name: "f.yaml",
+			YAML: []byte("train:\n  seed: -5\n")}}, nil,
+			"train.seed: cannot use -5; want a whole number ≥ 0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(tt.srcs, tt.sets)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}

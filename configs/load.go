@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -94,6 +95,9 @@ func fromTree(tree map[string]any) (Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil {
+		if kerr := keyError(rest); kerr != nil {
+			return c, kerr
+		}
 		return c, fmt.Errorf("configs: %w", err)
 	}
 	jb, err := json.Marshal(model)
@@ -183,4 +187,79 @@ func set(tree map[string]any, kv string) error {
 		return fmt.Errorf("configs: --set: %w", err)
 	}
 	return nil
+}
+
+// keyError finds the key whose value does not fit its field, so that
+// the error names the key and the value rather than a line of the
+// YAML document the layers were merged into. nil when no single key
+// is at fault.
+func keyError(rest map[string]any) error {
+	secs := make([]string, 0, len(rest))
+	for sec := range rest {
+		secs = append(secs, sec)
+	}
+	sort.Strings(secs)
+	for _, sec := range secs {
+		m, ok := rest[sec].(map[string]any)
+		if !ok {
+			continue
+		}
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			b, err := yaml.Marshal(map[string]any{sec: map[string]any{
+				k: m[k]}})
+			if err != nil {
+				continue
+			}
+			dec := yaml.NewDecoder(bytes.NewReader(b))
+			dec.KnownFields(true)
+			var c Config
+			if dec.Decode(&c) != nil {
+				return fmt.Errorf("configs: %s.%s: cannot use %v; want %s",
+					sec, k, m[k], wantOf(sec, k))
+			}
+		}
+	}
+	return nil
+}
+
+// wantOf says in words what the field behind sec.key holds.
+func wantOf(sec, key string) string {
+	t := reflect.TypeOf(Config{})
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); tag != sec ||
+			f.Type.Kind() != reflect.Struct {
+			continue
+		}
+		for j := range f.Type.NumField() {
+			g := f.Type.Field(j)
+			if tag, _, _ := strings.Cut(g.Tag.Get("yaml"), ","); tag == key {
+				return kindWords(g.Type.Kind())
+			}
+		}
+	}
+	return "a known key"
+}
+
+func kindWords(k reflect.Kind) string {
+	switch k {
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32,
+		reflect.Uint64:
+		return "a whole number ≥ 0"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32,
+		reflect.Int64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice:
+		return "a list"
+	}
+	return "a " + k.String()
 }
