@@ -117,6 +117,8 @@ func (c PPOConfig) Validate() error {
 			c.SamplesPerPrompt < 1 || c.RolloutBatch%c.SamplesPerPrompt == 0,
 			"a multiple of ppo.samples_per_prompt"},
 		pos("ppo.mini_batch", c.MiniBatch),
+		{"ppo.mini_batch", float64(c.MiniBatch),
+			c.MiniBatch <= c.RolloutBatch, "≤ ppo.rollout_batch"},
 		pos("ppo.epochs", c.Epochs),
 		pos("ppo.max_new_tokens", c.MaxNewTokens),
 		{"ppo.temperature", c.Temperature, c.Temperature > 0, "> 0"},

@@ -78,6 +78,7 @@ func TestValidateRejectsImpossibleValues(t *testing.T) {
 		{"zero rollout_batch", "ppo.rollout_batch=0"},
 		{"zero mini_batch", "ppo.mini_batch=0"},
 		{"zero samples_per_prompt", "ppo.samples_per_prompt=0"},
+		{"mini_batch above rollout_batch", "ppo.mini_batch=256"},
 		{"rollout_batch not a multiple of samples_per_prompt",
 			"ppo.rollout_batch=66"},
 		{"zero epochs", "ppo.epochs=0"},
