@@ -130,6 +130,8 @@ func DefaultPPOConfig() PPOConfig {
 type Prompt struct {
 	Msgs []data.Message
 	Task *data.Task
+	// Where is "file:line" for a prompt read from a file.
+	Where string
 }
 
 // PPOOptions configures `train rlhf ppo`.

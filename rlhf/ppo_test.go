@@ -466,3 +466,28 @@ func TestPPOResumeRefusesChangedSettings(t *testing.T) {
 		t.Errorf("resume with the same settings: %v", err)
 	}
 }
+
+// TestPPORefusesPromptWithoutRoom: a prompt that fills the model's
+// positions is refused with its file and line before any training.
+func TestPPORefusesPromptWithoutRoom(t *testing.T) {
+	sft, reward := fixture(t)
+	var b strings.Builder
+	for i := range 100 {
+		p := fmt.Sprintf("Say %d.", i)
+		if i == 1 {
+			p = strings.Repeat("word ", 200)
+		}
+		fmt.Fprintf(&b, `{"prompt": %q}`+"\n", p)
+	}
+	out := filepath.Join(t.TempDir(), "ppo")
+	o := ppoOptions(t, sft, reward, out, 2, 0)
+	o.Prompts = writeLines(t, b.String())
+	_, err := RunPPO(context.Background(), o)
+	if err == nil || !strings.Contains(err.Error(),
+		o.Prompts+":2: prompt of ") {
+		t.Fatalf("err = %v, want one naming %s:2", err, o.Prompts)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("refused run left %s (stat: %v)", out, err)
+	}
+}

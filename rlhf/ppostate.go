@@ -59,6 +59,9 @@ func newPPORun(o PPOOptions) (*ppoRun, error) {
 	if r.train, r.evals, err = ppoPrompts(o, r.cfg.Train.Seed); err != nil {
 		return nil, err
 	}
+	if err := r.checkPromptLengths(); err != nil {
+		return nil, err
+	}
 	if o.Resume {
 		return r, r.restore()
 	}
@@ -113,6 +116,46 @@ func (r *ppoRun) checkConfig() error {
 	return nil
 }
 
+// checkPromptLengths refuses a prompt that leaves no position for a
+// reply, naming its line, and warns once about prompts that leave
+// fewer than ppo.max_new_tokens: their replies are cut short and most
+// take the end penalty.
+func (r *ppoRun) checkPromptLengths() error {
+	P, maxNew := r.policy.Cfg.MaxPositionEmbeddings, r.o.PPO.MaxNewTokens
+	short, first := 0, ""
+	for _, p := range slices.Concat(r.train, r.evals) {
+		ids, _, err := data.EncodeChat(r.tok, p.Msgs, true)
+		if err != nil {
+			return fmt.Errorf("rlhf ppo: %s: %w", where(p), err)
+		}
+		if len(ids) >= P {
+			return fmt.Errorf("rlhf ppo: %s: prompt of %d tokens leaves "+
+				"no room for a reply in the model's %d positions",
+				where(p), len(ids), P)
+		}
+		if len(ids)+maxNew > P {
+			if short++; first == "" {
+				first = where(p)
+			}
+		}
+	}
+	if short > 0 {
+		r.o.Log.Warn("ppo: prompts leave fewer than ppo.max_new_tokens "+
+			"positions for the reply; those replies are cut short",
+			"prompts", short, "first", first, "max_new_tokens", maxNew,
+			"positions", P)
+	}
+	return nil
+}
+
+// where names a prompt for an error: its file and line, or its text.
+func where(p Prompt) string {
+	if p.Where != "" {
+		return p.Where
+	}
+	return fmt.Sprintf("built-in prompt %q", p.Msgs[len(p.Msgs)-1].Content)
+}
+
 // ppoPrompts reads or draws the prompts and splits off the held-out
 // ones by prompt hash.
 func ppoPrompts(o PPOOptions, seed uint64) (train, evals []Prompt,
@@ -125,12 +168,8 @@ func ppoPrompts(o PPOOptions, seed uint64) (train, evals []Prompt,
 				Role: data.RoleUser, Content: t.Prompt}}, Task: &t})
 		}
 	} else {
-		msgs, err := ReadPrompts(o.Prompts)
-		if err != nil {
+		if all, err = ReadPrompts(o.Prompts); err != nil {
 			return nil, nil, err
-		}
-		for _, m := range msgs {
-			all = append(all, Prompt{Msgs: m})
 		}
 	}
 	for _, p := range all {

@@ -23,6 +23,8 @@ type Pair struct {
 	// Margin, when positive, asks r_chosen − r_rejected to exceed it
 	// (the margin term of Llama 2's reward loss).
 	Margin float64
+	// Line is the pair's line in its file (0 for built-in pairs).
+	Line int
 }
 
 // pairLine is one JSONL line: either {"prompt","chosen","rejected"}
@@ -188,12 +190,18 @@ func PromptsOf(pairs []Pair) [][]data.Message {
 
 // ReadPrompts reads PPO prompts from JSONL: each line holds "prompt"
 // (a single user turn) or is a preference line, whose prompt is used.
-func ReadPrompts(path string) ([][]data.Message, error) {
+// Each Prompt's Where is "path:line".
+func ReadPrompts(path string) ([]Prompt, error) {
 	pairs, _, err := readLoose(path)
 	if err != nil {
 		return nil, err
 	}
-	return PromptsOf(pairs), nil
+	out := make([]Prompt, len(pairs))
+	for i, p := range pairs {
+		out[i] = Prompt{Msgs: p.Prompt,
+			Where: fmt.Sprintf("%s:%d", path, p.Line)}
+	}
+	return out, nil
 }
 
 // readLoose reads pair lines that may lack chosen/rejected.
@@ -214,13 +222,14 @@ func readLoose(path string) ([]Pair, int, error) {
 		}
 		if l.Prompt != nil {
 			out = append(out, Pair{Prompt: []data.Message{{
-				Role: data.RoleUser, Content: *l.Prompt}}})
+				Role: data.RoleUser, Content: *l.Prompt}}, Line: n + 1})
 			continue
 		}
 		p, err := parsePairLine([]byte(line))
 		if err != nil {
 			return nil, 0, &data.ParseError{File: path, Line: n + 1, Err: err}
 		}
+		p.Line = n + 1
 		out = append(out, p)
 	}
 	if len(out) == 0 {

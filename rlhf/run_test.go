@@ -46,7 +46,9 @@ not json
 			err)
 	}
 	prompts, err := ReadPrompts(writeLines(t, "\uFEFF"+`{"prompt": "x?"}`))
-	if err != nil || len(prompts) != 1 || prompts[0][0].Content != "x?" {
+	if err != nil || len(prompts) != 1 ||
+		prompts[0].Msgs[0].Content != "x?" ||
+		!strings.HasSuffix(prompts[0].Where, "lines.jsonl:1") {
 		t.Errorf("ReadPrompts with a BOM: %v, %v", prompts, err)
 	}
 }
