@@ -1,6 +1,7 @@
 package data
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -132,6 +133,10 @@ func (c *FilterConfig) Set(key, value string) error {
 		}
 	default:
 		return fmt.Errorf("data: unknown filter key %q", key)
+	}
+	var ne *strconv.NumError
+	if errors.As(err, &ne) {
+		err = errors.New("want a number (or off)")
 	}
 	if err != nil {
 		return fmt.Errorf("data: filter %s=%q: %w", key, value, err)

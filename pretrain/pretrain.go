@@ -231,8 +231,10 @@ func wireData(tr *Trainer, train, val *data.Shard,
 	}
 	if train.Len() <= tc.SeqLen+1 || val.Len() <= tc.SeqLen+1 {
 		return fmt.Errorf("pretrain: train (%d tokens) or validation "+
-			"(%d tokens) split is shorter than train.seq_len %d",
-			train.Len(), val.Len(), tc.SeqLen)
+			"(%d tokens) split is shorter than train.seq_len %d; the "+
+			"split is by document, so a corpus of few documents needs "+
+			"data.val_split=tail (the last share of the text) or a "+
+			"smaller train.seq_len", train.Len(), val.Len(), tc.SeqLen)
 	}
 	smp, err := data.NewSampler(train, tc.Seed)
 	if err != nil {

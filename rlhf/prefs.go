@@ -100,6 +100,10 @@ func parsePairLine(b []byte) (Pair, error) {
 	}
 	var p Pair
 	if l.Margin != nil {
+		if *l.Margin < 0 {
+			return Pair{}, fmt.Errorf("margin %v: want ≥ 0 (how much "+
+				"better chosen is)", *l.Margin)
+		}
 		p.Margin = *l.Margin
 	}
 	if l.Prompt != nil {

@@ -14,7 +14,8 @@ import (
 
 // TestReadPairsBOMAndBadLines: a byte-order mark before a line is not
 // a parse error, identical replies and (with skipBad) malformed lines
-// are skipped and counted, and without skipBad the first malformed
+// (a negative margin among them) are skipped and counted, and
+// without skipBad the first malformed
 // line is reported by number.
 func TestReadPairsBOMAndBadLines(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "pairs.jsonl")
@@ -23,6 +24,7 @@ func TestReadPairsBOMAndBadLines(t *testing.T) {
 {"prompt": "c?", "chosen": "5", "rejected": "5"}
 not json
 ` + "\uFEFF" + `{"prompt": "d?", "chosen": "6", "rejected": "7"}
+{"prompt": "e?", "chosen": "8", "rejected": "9", "margin": -1}
 `
 	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
@@ -31,8 +33,8 @@ not json
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(pairs) != 2 || same != 1 || bad != 2 {
-		t.Errorf("got %d pairs, %d identical, %d bad; want 2, 1, 2",
+	if len(pairs) != 2 || same != 1 || bad != 3 {
+		t.Errorf("got %d pairs, %d identical, %d bad; want 2, 1, 3",
 			len(pairs), same, bad)
 	}
 	if len(pairs) > 0 && pairs[0].Prompt[0].Content != "a?" {
