@@ -15,8 +15,7 @@ import (
 // TestReadPairsBOMAndBadLines: a byte-order mark before a line is not
 // a parse error, identical replies and (with skipBad) malformed lines
 // (a negative margin among them) are skipped and counted, and
-// without skipBad the first malformed
-// line is reported by number.
+// without skipBad the first malformed line is reported by number.
 func TestReadPairsBOMAndBadLines(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "pairs.jsonl")
 	body := "\uFEFF" + `{"prompt": "a?", "chosen": "1", "rejected": "2"}
