@@ -107,6 +107,11 @@ func TestTypeErrorsNameTheKey(t *testing.T) {
 	}{
 		{"negative seed", nil, []string{"train.seed=-5"},
 			"train.seed: cannot use -5; want a whole number ≥ 0"},
+		{"fraction for a count", nil, []string{"train.steps=1.5"},
+			"train.steps: want a whole number, got 1.5"},
+		{"fraction for a seed in a file", []Source{{Name: "f.yaml",
+			YAML: []byte("train:\n  seed: 1.5\n")}}, nil,
+			"train.seed: want a whole number, got 1.5"},
 		{"negative seed in a file", []Source{{Name: "f.yaml",
 			YAML: []byte("train:\n  seed: -5\n")}}, nil,
 			"train.seed: cannot use -5; want a whole number ≥ 0"},

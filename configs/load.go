@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"reflect"
 	"sort"
@@ -138,6 +139,13 @@ func merge(tree, over map[string]any, prefix string) error {
 		}
 		if err := sameKind(old, v); err != nil {
 			return fmt.Errorf("key %s%s: %w", prefix, k, err)
+		}
+		// YAML would truncate 1.5 into an integer field without a word.
+		if f, ok := v.(float64); ok && f != math.Trunc(f) &&
+			strings.HasPrefix(wantOf(strings.TrimSuffix(prefix, "."), k),
+				"a whole number") {
+			return fmt.Errorf("key %s%s: want a whole number, got %v",
+				prefix, k, v)
 		}
 		tree[k] = v
 	}

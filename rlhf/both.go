@@ -2,6 +2,8 @@ package rlhf
 
 import (
 	"context"
+	"fmt"
+	"slices"
 
 	"github.com/tinyseek/tinyseek/pretrain"
 )
@@ -39,9 +41,22 @@ func RunBoth(ctx context.Context, r RewardOptions, p PPOOptions) (
 	if err != nil {
 		return res, err
 	}
-	// So is a PPO prompt file that cannot be used.
-	if _, _, err := ppoPrompts(p, p.Config.Train.Seed); err != nil {
+	// So is a PPO prompt file that cannot be used, for its format or
+	// for its prompts' lengths under the policy's tokenizer.
+	train, evals, err := ppoPrompts(p, p.Config.Train.Seed)
+	if err != nil {
 		return res, err
+	}
+	if p.Prompts != "" {
+		ck, err := pretrain.LoadCheckpoint(p.Policy, p.Log)
+		if err != nil {
+			return res, fmt.Errorf("rlhf ppo: --policy: %w", err)
+		}
+		err = checkPromptLengths(ck.Tok, ck.Model.Cfg.MaxPositionEmbeddings,
+			p.PPO.MaxNewTokens, slices.Concat(train, evals), p.Log)
+		if err != nil {
+			return res, err
+		}
 	}
 	if res.Reward, err = RunReward(ctx, r); err != nil || res.Reward.Stopped {
 		return res, err

@@ -175,7 +175,10 @@ type ppoRun struct {
 	state        *checkpoints.State
 	train, evals []Prompt
 	metrics      *pretrain.Metrics
-	gold         *float64 // see goldScore
+	gold         *float64          // see goldScore
+	inputs       map[string]string // see ppoInputs
+	// final is set once the evaluation at train.steps is done.
+	final bool
 	// ctx is the run's context; rollouts stop early when it ends.
 	ctx context.Context
 }
@@ -197,9 +200,12 @@ func RunPPO(ctx context.Context, o PPOOptions) (PPOResult, error) {
 		return PPOResult{}, err
 	}
 	if step, dir, done := finished(o.Common, "ppo"); done {
-		o.Log.Info("ppo already finished; nothing to train",
-			"step", step, "dir", dir)
-		return PPOResult{Steps: step, Dir: dir, Finished: true}, nil
+		res, ok, err := finishedPPO(o, step, dir)
+		if err != nil || ok {
+			return res, err
+		}
+		// No final evaluation on record (Ctrl-C during it): the run is
+		// loaded below and evaluated.
 	}
 	r, err := newPPORun(o)
 	if err != nil {
@@ -210,8 +216,7 @@ func RunPPO(ctx context.Context, o PPOOptions) (PPOResult, error) {
 		return PPOResult{}, fmt.Errorf("rlhf ppo: --stop-after %d: want "+
 			"0 or a step after the checkpoint's %d", s, r.state.Step)
 	}
-	err = writeRunConfig(o.Common, r.cfg, "ppo", o.PPO, map[string]string{
-		"policy": o.Policy, "reward": o.Reward, "prompts": o.Prompts})
+	err = writeRunConfig(o.Common, r.cfg, "ppo", o.PPO, r.inputs)
 	if err != nil {
 		return PPOResult{}, err
 	}
@@ -237,6 +242,9 @@ func RunPPO(ctx context.Context, o PPOOptions) (PPOResult, error) {
 	}
 	res.After = res.Before
 	err = r.loop(ctx, &res)
+	if err == nil && r.state.Step >= r.cfg.Train.Steps && !r.final {
+		err = r.finalEval(&res)
+	}
 	res.Steps = r.state.Step
 	res.Stopped = err == nil && r.state.Step < r.cfg.Train.Steps
 	res.Dir = filepath.Join(checkpoints.Dir(o.Out),
@@ -268,7 +276,13 @@ func (r *ppoRun) loop(ctx context.Context, res *PPOResult) error {
 			r.logStats(st)
 		}
 		evaluated := false
-		if r.state.Step%tc.EvalEvery == 0 || done {
+		if done {
+			err := r.finalEval(res)
+			if err != nil && ctx.Err() == nil {
+				return err
+			}
+			evaluated = err == nil // else interrupted: saved, no eval
+		} else if r.state.Step%tc.EvalEvery == 0 {
 			ev, err := r.evaluate()
 			if err != nil && ctx.Err() == nil {
 				return err
@@ -293,7 +307,7 @@ func (r *ppoRun) loop(ctx context.Context, res *PPOResult) error {
 				"step", r.state.Step)
 			return nil
 		case stop:
-			return r.interrupted(ctx)
+			return r.interruptedErr(ctx)
 		}
 	}
 	return nil
@@ -304,6 +318,10 @@ func (r *ppoRun) interrupted(ctx context.Context) error {
 	if err := r.save(); err != nil {
 		return err
 	}
+	return r.interruptedErr(ctx)
+}
+
+func (r *ppoRun) interruptedErr(ctx context.Context) error {
 	return fmt.Errorf("rlhf ppo: interrupted after step %d; "+
 		"checkpoint saved, continue with --resume: %w", r.state.Step,
 		ctx.Err())
@@ -366,44 +384,119 @@ type EvalPPO struct {
 	Samples []string
 	// PerPrompt is each held-out prompt's mean score over its samples.
 	PerPrompt []float64
+	// Step is the step evaluated, in AfterFile.
+	Step int `json:",omitempty"`
 }
 
-// BeforeFile, in the run folder, holds the evaluation of the policy
-// the run started from (the SFT policy).
-const BeforeFile = "eval_before.json"
+// Files in the run folder that keep the evaluations a summary needs:
+// BeforeFile that of the policy the run started from (the SFT
+// policy), AfterFile that of the policy at train.steps.
+const (
+	BeforeFile = "eval_before.json"
+	AfterFile  = "eval_after.json"
+)
+
+// finalEval evaluates the policy at train.steps and keeps the result
+// in AfterFile, so that resuming the finished run shows the summary.
+func (r *ppoRun) finalEval(res *PPOResult) error {
+	ev, err := r.evaluate()
+	if err != nil {
+		return err
+	}
+	res.After, r.final = ev, true
+	r.logEval("ppo eval", ev)
+	ev.Step = r.state.Step
+	return writeEval(filepath.Join(r.o.Out, AfterFile), ev)
+}
+
+// finishedPPO answers a resume of a run already at train.steps from
+// its saved evaluations, after refusing other settings or inputs. ok
+// is false when the final evaluation is not on record.
+func finishedPPO(o PPOOptions, step int, dir string) (PPOResult, bool,
+	error) {
+	res := PPOResult{Steps: step, Dir: dir, Finished: true}
+	pol, _, err := checkpoints.Open(o.Policy, o.Log)
+	if err != nil {
+		return res, false, fmt.Errorf("rlhf ppo: --policy: %w", err)
+	}
+	rw, _, err := checkpoints.Open(o.Reward, o.Log)
+	if err != nil {
+		return res, false, fmt.Errorf("rlhf ppo: --reward: %w", err)
+	}
+	err = checkStarted(o.Common, "ppo", o.PPO, ppoInputs(o, pol, rw))
+	if err != nil {
+		return res, false, err
+	}
+	b, errB := readEval(filepath.Join(o.Out, BeforeFile))
+	a, errA := readEval(filepath.Join(o.Out, AfterFile))
+	if errB != nil || errA != nil || a.Step != step ||
+		len(b.PerPrompt) != len(a.PerPrompt) || len(a.PerPrompt) == 0 {
+		return res, false, nil
+	}
+	o.Log.Info("ppo already finished; nothing to train", "step", step,
+		"dir", dir)
+	res.Before, res.After = b, a
+	return res, true, nil
+}
+
+func writeEval(path string, ev EvalPPO) error {
+	b, err := json.MarshalIndent(ev, "", "  ")
+	if err != nil {
+		return fmt.Errorf("rlhf ppo: %w", err)
+	}
+	return checkpoints.WriteFileSync(path, b)
+}
+
+func readEval(path string) (EvalPPO, error) {
+	var ev EvalPPO
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ev, err
+	}
+	if err := json.Unmarshal(b, &ev); err != nil {
+		return ev, fmt.Errorf("rlhf ppo: %s: %w", path, err)
+	}
+	return ev, nil
+}
 
 // before evaluates the starting policy on a fresh run and keeps the
 // result in BeforeFile; a resumed run reads it back, so that its
 // summary compares with the SFT policy, not with the resume point.
+// When the file is gone, the frozen reference (the SFT policy itself)
+// is evaluated again.
 func (r *ppoRun) before() (EvalPPO, error) {
 	path := filepath.Join(r.o.Out, BeforeFile)
-	var ev EvalPPO
 	if r.o.Resume {
-		b, err := os.ReadFile(path)
-		if err == nil {
-			if err := json.Unmarshal(b, &ev); err != nil {
-				return ev, fmt.Errorf("rlhf ppo: %s: %w", path, err)
-			}
+		ev, err := readEval(path)
+		if err == nil && len(ev.PerPrompt) == len(r.evals) &&
+			len(ev.Samples) == len(r.evals) {
 			return ev, nil
 		}
-		if !os.IsNotExist(err) {
-			return ev, fmt.Errorf("rlhf ppo: %w", err)
+		if err == nil {
+			return ev, fmt.Errorf("rlhf ppo: %s is not an evaluation of "+
+				"this run's %d held-out prompts; delete it to evaluate "+
+				"the SFT policy again", path, len(r.evals))
 		}
-		// A run from before BeforeFile existed: the resume point.
+		if !os.IsNotExist(err) {
+			return ev, err
+		}
+		r.o.Log.Info("ppo: no saved evaluation of the SFT policy; "+
+			"evaluating the reference again", "path", path)
 	}
+	policy := r.policy
+	r.policy = r.ref // the SFT policy, never updated
 	ev, err := r.evaluate()
+	r.policy = policy
 	if err != nil {
+		if r.ctx != nil && r.ctx.Err() != nil {
+			return ev, fmt.Errorf("rlhf ppo: interrupted before the "+
+				"first step; nothing saved yet, start again without "+
+				"--resume: %w", r.ctx.Err())
+		}
 		return ev, err
 	}
 	r.logEval("ppo eval before", ev)
-	if r.o.Resume {
-		return ev, nil
-	}
-	b, err := json.MarshalIndent(ev, "", "  ")
-	if err != nil {
-		return ev, fmt.Errorf("rlhf ppo: %w", err)
-	}
-	return ev, checkpoints.WriteFileSync(path, b)
+	return ev, writeEval(path, ev)
 }
 
 // evaluate samples ppo.eval_samples responses per held-out prompt with

@@ -172,6 +172,11 @@ func checkPPOResume(t *testing.T, unfrozen int) {
 		"interrupted after step 2") {
 		t.Fatalf("interrupted resume: err = %v", err)
 	}
+	// Without its saved "before", the run evaluates the frozen
+	// reference, which is the SFT policy: the same numbers.
+	if err := os.Remove(filepath.Join(split, BeforeFile)); err != nil {
+		t.Fatal(err)
+	}
 	resumed, err := RunPPO(ctx, o)
 	if err != nil {
 		t.Fatal(err)
@@ -183,6 +188,34 @@ func checkPPOResume(t *testing.T, unfrozen int) {
 		t.Errorf("resumed before/after %v / %v, uninterrupted %v / %v",
 			resumed.Before.PerPrompt, resumed.After.PerPrompt,
 			full.Before.PerPrompt, full.After.PerPrompt)
+	}
+	// Resuming the finished run trains nothing and repeats its summary.
+	again, err := RunPPO(ctx, o)
+	if err != nil || !again.Finished ||
+		!reflect.DeepEqual(again.Before, full.Before) ||
+		!reflect.DeepEqual(again.After.PerPrompt, full.After.PerPrompt) {
+		t.Errorf("finished resume: %+v, %v; want the run's summary",
+			again, err)
+	}
+	// Without its final evaluation (Ctrl-C during it), resuming the
+	// finished run evaluates it.
+	if err := os.Remove(filepath.Join(split, AfterFile)); err != nil {
+		t.Fatal(err)
+	}
+	again, err = RunPPO(ctx, o)
+	if err != nil || !reflect.DeepEqual(again.After.PerPrompt,
+		full.After.PerPrompt) || again.Steps != 4 {
+		t.Errorf("resume without %s: %+v, %v; want the final evaluation",
+			AfterFile, again, err)
+	}
+	// A "before" that is not this run's evaluation is refused.
+	bad := filepath.Join(split, BeforeFile)
+	if err := os.WriteFile(bad, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := RunPPO(ctx, o); err == nil ||
+		!strings.Contains(err.Error(), "is not an evaluation") {
+		t.Errorf("resume with an empty %s: err = %v", BeforeFile, err)
 	}
 	a, b := records(t, whole), records(t, split)
 	if len(a) != 4 || len(b) != 4 {
@@ -440,7 +473,8 @@ func TestPPOResumeRefusesChangedSettings(t *testing.T) {
 		{"stop-after not ahead", func(o *PPOOptions) { o.StopAfter = 2 },
 			"--stop-after 2: want 0 or a step after the checkpoint's 2"},
 		{"reward model", func(o *PPOOptions) { o.Reward = reward2 },
-			"--reward " + reward + ", not " + reward2},
+			"--reward " + filepath.Join(reward, "checkpoints",
+				"step-000001") + ", not " + reward2},
 		{"prompt file", func(o *PPOOptions) {
 			var b strings.Builder
 			for i := range 100 {

@@ -2,6 +2,7 @@ package rlhf
 
 import (
 	"fmt"
+	"log/slog"
 	"math"
 	"path/filepath"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	ag "github.com/tinyseek/tinyseek/autograd"
 	"github.com/tinyseek/tinyseek/checkpoints"
 	"github.com/tinyseek/tinyseek/data"
+	"github.com/tinyseek/tinyseek/data/tokenizer"
 	"github.com/tinyseek/tinyseek/layers"
 	"github.com/tinyseek/tinyseek/pretrain"
 )
@@ -34,7 +36,8 @@ func newPPORun(o PPOOptions) (*ppoRun, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rlhf ppo: --reward: %w", err)
 	}
-	r := &ppoRun{o: o, cfg: o.Config, tok: ck.Tok, policy: ck.Model}
+	r := &ppoRun{o: o, cfg: o.Config, tok: ck.Tok, policy: ck.Model,
+		inputs: ppoInputs(o, ck.Dir, rdir)}
 	r.cfg.Model = ck.Model.Cfg
 	if r.reward, err = LoadScorer(rdir); err != nil {
 		return nil, err
@@ -59,13 +62,23 @@ func newPPORun(o PPOOptions) (*ppoRun, error) {
 	if r.train, r.evals, err = ppoPrompts(o, r.cfg.Train.Seed); err != nil {
 		return nil, err
 	}
-	if err := r.checkPromptLengths(); err != nil {
+	err = checkPromptLengths(r.tok, r.policy.Cfg.MaxPositionEmbeddings,
+		o.PPO.MaxNewTokens, slices.Concat(r.train, r.evals), o.Log)
+	if err != nil {
 		return nil, err
 	}
 	if o.Resume {
 		return r, r.restore()
 	}
 	return r, nil
+}
+
+// ppoInputs are the inputs config.yaml records: the SFT and reward
+// checkpoints (resolved, so that a reward run extended meanwhile is
+// another input) and the prompt file.
+func ppoInputs(o PPOOptions, policy, reward string) map[string]string {
+	return map[string]string{"policy": policy, "reward": reward,
+		"prompts": o.Prompts}
 }
 
 // unfrozenBlocks is ppo.unfrozen_layers as it takes effect on a
@@ -120,11 +133,11 @@ func (r *ppoRun) checkConfig() error {
 // reply, naming its line, and warns once about prompts that leave
 // fewer than ppo.max_new_tokens: their replies are cut short and most
 // take the end penalty.
-func (r *ppoRun) checkPromptLengths() error {
-	P, maxNew := r.policy.Cfg.MaxPositionEmbeddings, r.o.PPO.MaxNewTokens
+func checkPromptLengths(tok *tokenizer.Tokenizer, P, maxNew int,
+	ps []Prompt, log *slog.Logger) error {
 	short, first := 0, ""
-	for _, p := range slices.Concat(r.train, r.evals) {
-		ids, _, err := data.EncodeChat(r.tok, p.Msgs, true)
+	for _, p := range ps {
+		ids, _, err := data.EncodeChat(tok, p.Msgs, true)
 		if err != nil {
 			return fmt.Errorf("rlhf ppo: %s: %w", where(p), err)
 		}
@@ -140,7 +153,7 @@ func (r *ppoRun) checkPromptLengths() error {
 		}
 	}
 	if short > 0 {
-		r.o.Log.Warn("ppo: prompts leave fewer than ppo.max_new_tokens "+
+		log.Warn("ppo: prompts leave fewer than ppo.max_new_tokens "+
 			"positions for the reply; those replies are cut short",
 			"prompts", short, "first", first, "max_new_tokens", maxNew,
 			"positions", P)

@@ -224,6 +224,10 @@ func readLoose(path string) ([]Pair, int, error) {
 		if err := json.Unmarshal([]byte(line), &l); err != nil {
 			return nil, 0, &data.ParseError{File: path, Line: n + 1, Err: err}
 		}
+		if l.Prompt != nil && strings.TrimSpace(*l.Prompt) == "" {
+			return nil, 0, &data.ParseError{File: path, Line: n + 1,
+				Err: errors.New("empty prompt")}
+		}
 		if l.Prompt != nil {
 			out = append(out, Pair{Prompt: []data.Message{{
 				Role: data.RoleUser, Content: *l.Prompt}}, Line: n + 1})

@@ -92,6 +92,16 @@ func RunReward(ctx context.Context, o RewardOptions) (RewardResult, error) {
 		return RewardResult{}, err
 	}
 	if step, dir, done := finished(o.Common, "reward"); done {
+		// Even a finished run refuses other settings or inputs: they
+		// would not take effect.
+		init, _, err := checkpoints.Open(o.Init, o.Log)
+		if err != nil {
+			return RewardResult{}, fmt.Errorf("rlhf reward: --init: %w", err)
+		}
+		if err := checkStarted(o.Common, "reward", o.Reward,
+			rewardInputs(o, init)); err != nil {
+			return RewardResult{}, err
+		}
 		o.Log.Info("reward already finished; nothing to train",
 			"step", step, "dir", dir)
 		return RewardResult{Steps: step, Dir: dir, Finished: true}, nil
@@ -119,7 +129,7 @@ func RunReward(ctx context.Context, o RewardOptions) (RewardResult, error) {
 		}
 	}
 	err = writeRunConfig(o.Common, cfg, "reward", o.Reward,
-		map[string]string{"init": o.Init, "data": o.Data})
+		rewardInputs(o, ck.Dir))
 	if err != nil {
 		return RewardResult{}, err
 	}
@@ -132,6 +142,13 @@ func RunReward(ctx context.Context, o RewardOptions) (RewardResult, error) {
 		Dir: filepath.Join(checkpoints.Dir(o.Out),
 			checkpoints.Name(tr.State.Step)),
 		Stopped: err == nil && tr.State.Step < cfg.Train.Steps}, err
+}
+
+// rewardInputs are the inputs config.yaml records: the SFT checkpoint
+// the run started from (resolved, so a later SFT checkpoint is another
+// input) and the pair file.
+func rewardInputs(o RewardOptions, init string) map[string]string {
+	return map[string]string{"init": init, "data": o.Data}
 }
 
 func restoreReward(tr *pretrain.Trainer, sc *Scorer) error {

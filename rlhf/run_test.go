@@ -3,6 +3,7 @@ package rlhf
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -130,23 +131,52 @@ func TestRunBothStopsAndResumesPerStage(t *testing.T) {
 		t.Fatalf("finished: reward %+v, ppo %+v; want both finished",
 			res.Reward, res.PPO)
 	}
+
+	// 4. A finished stage still refuses settings that would not take
+	// effect.
+	r := rewardOptions(t, sft, rout, 4, 0)
+	r.Resume, r.Reward.Center = true, 0.5
+	if _, err := RunReward(ctx, r); err == nil ||
+		!strings.Contains(err.Error(), "reward.center=0.01, not 0.5") {
+		t.Errorf("finished reward, other center: err = %v", err)
+	}
 }
 
-// TestRunBothChecksPromptsFirst: an unusable PPO prompt file is
-// refused before the reward stage spends its time, naming the file,
+// TestRunBothChecksPromptsFirst: an unusable PPO prompt file (bad
+// JSON, an empty prompt, a prompt too long for the policy) is refused
+// before the reward stage spends its time, naming the file and line,
 // and no run folder is left behind.
 func TestRunBothChecksPromptsFirst(t *testing.T) {
 	sft, _ := fixture(t)
-	bad := writeLines(t, `{"prompt": "What is 1 plus 2?"}`+"\n{oops\n")
-	out := filepath.Join(t.TempDir(), "rlhf")
-	r := rewardOptions(t, sft, filepath.Join(out, "reward"), 4, 0)
-	p := ppoOptions(t, sft, "", filepath.Join(out, "ppo"), 2, 0)
-	p.Prompts = bad
-	_, err := RunBoth(context.Background(), r, p)
-	if err == nil || !strings.Contains(err.Error(), bad+":2") {
-		t.Fatalf("err = %v, want one naming %s:2", err, bad)
+	tests := []struct{ name, line2, want string }{
+		{"bad json", "{oops", ":2: "},
+		{"empty prompt", `{"prompt": " "}`, ":2: empty prompt"},
+		{"too long", `{"prompt": "` + strings.Repeat("word ", 200) + `"}`,
+			":2: prompt of "},
 	}
-	if _, err := os.Stat(out); !os.IsNotExist(err) {
-		t.Errorf("refused chain left %s (stat: %v)", out, err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b strings.Builder
+			for i := range 100 {
+				line := fmt.Sprintf(`{"prompt": "Say %d."}`, i)
+				if i == 1 {
+					line = tt.line2
+				}
+				b.WriteString(line + "\n")
+			}
+			bad := writeLines(t, b.String())
+			out := filepath.Join(t.TempDir(), "rlhf")
+			r := rewardOptions(t, sft, filepath.Join(out, "reward"), 4, 0)
+			p := ppoOptions(t, sft, "", filepath.Join(out, "ppo"), 2, 0)
+			p.Prompts = bad
+			_, err := RunBoth(context.Background(), r, p)
+			if err == nil || !strings.Contains(err.Error(), bad+tt.want) {
+				t.Fatalf("err = %v, want one containing %s%s", err, bad,
+					tt.want)
+			}
+			if _, err := os.Stat(out); !os.IsNotExist(err) {
+				t.Errorf("refused chain left %s (stat: %v)", out, err)
+			}
+		})
 	}
 }

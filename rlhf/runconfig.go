@@ -22,17 +22,10 @@ import (
 func writeRunConfig(c Common, cfg configs.Config, section string,
 	settings any, inputs map[string]string) error {
 	path := filepath.Join(c.Out, "config.yaml")
-	ins := map[string]string{}
-	for k, v := range inputs {
-		if v != "" {
-			if abs, err := filepath.Abs(v); err == nil {
-				v = abs
-			}
-		}
-		ins[k] = v
-	}
+	ins := absPaths(inputs)
 	if c.Resume {
-		if err := sameAsStarted(path, section, settings, ins); err != nil {
+		err := sameAsStarted(c, path, section, settings, ins)
+		if err != nil {
 			return err
 		}
 	}
@@ -51,13 +44,42 @@ func writeRunConfig(c Common, cfg configs.Config, section string,
 	return checkpoints.WriteFileSync(path, append(b, extra...))
 }
 
+// absPaths makes the input paths absolute, symbolic links resolved,
+// so that two spellings of one folder compare equal.
+func absPaths(inputs map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range inputs {
+		if v != "" {
+			if abs, err := filepath.Abs(v); err == nil {
+				v = abs
+			}
+			if real, err := filepath.EvalSymlinks(v); err == nil {
+				v = real
+			}
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// checkStarted is sameAsStarted for a run that is already finished:
+// a resume with other settings or inputs is refused all the same.
+func checkStarted(c Common, section string, settings any,
+	inputs map[string]string) error {
+	return sameAsStarted(c, filepath.Join(c.Out, "config.yaml"), section,
+		settings, absPaths(inputs))
+}
+
 // sameAsStarted compares settings and inputs with those recorded in
-// the run's config.yaml. Keys the file does not record (a run started
-// by an older version) are not compared.
-func sameAsStarted(path, section string, settings any,
+// the run's config.yaml. What the file does not record (a run started
+// by an older version, a hand-edited file) is not compared, with a
+// warning.
+func sameAsStarted(c Common, path, section string, settings any,
 	inputs map[string]string) error {
 	b, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
+		c.Log.Warn("resumed run has no config.yaml; its settings and "+
+			"inputs cannot be checked", "path", path)
 		return nil
 	}
 	if err != nil {
@@ -72,6 +94,13 @@ func sameAsStarted(path, section string, settings any,
 		return fmt.Errorf("rlhf %s: %w", section, err)
 	}
 	old, _ := had[section].(map[string]any)
+	oldIn, _ := had["inputs"].(map[string]any)
+	if missing := unrecorded(now, old); len(old) == 0 || len(oldIn) == 0 ||
+		len(missing) > 0 {
+		c.Log.Warn("config.yaml does not record every setting and input "+
+			"of this stage; those cannot be checked on resume", "path",
+			path, "section", section, "unrecorded", missing)
+	}
 	for _, k := range sortedKeys(old) {
 		if v, ok := now[k]; ok && fmt.Sprint(v) != fmt.Sprint(old[k]) {
 			return fmt.Errorf("rlhf %s: --resume: the run started with "+
@@ -79,15 +108,26 @@ func sameAsStarted(path, section string, settings any,
 				section, section, k, old[k], v, path)
 		}
 	}
-	oldIn, _ := had["inputs"].(map[string]any)
 	for _, k := range sortedKeys(oldIn) {
 		if v, ok := inputs[k]; ok && fmt.Sprint(oldIn[k]) != v {
 			return fmt.Errorf("rlhf %s: --resume: the run started with "+
-				"--%s %s, not %s", section, k, describe(oldIn[k]),
-				describe(v))
+				"--%s %s, not %s (if that folder or file was moved, "+
+				"edit inputs.%s in %s)", section, k, describe(oldIn[k]),
+				describe(v), k, path)
 		}
 	}
 	return nil
+}
+
+// unrecorded lists the keys of now that old lacks.
+func unrecorded(now, old map[string]any) []string {
+	var out []string
+	for _, k := range sortedKeys(now) {
+		if _, ok := old[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // asTree turns a settings struct into its YAML map.

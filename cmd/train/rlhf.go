@@ -319,6 +319,10 @@ func newPPOCmd() *cobra.Command {
 		},
 	}
 	f.register(cmd, "runs/rlhf/ppo")
+	// PPO's batches are ppo.rollout_batch and ppo.mini_batch.
+	if err := cmd.Flags().MarkHidden("batch"); err != nil {
+		panic(err)
+	}
 	cmd.Flags().StringVar(&f.init, "policy", "runs/sft", "SFT checkpoint "+
 		"(policy and reference)")
 	cmd.Flags().StringVar(&f.reward, "reward", "runs/rlhf/reward",
@@ -362,9 +366,12 @@ func withSE(m map[string]float64) string {
 
 // printPPO reports before and after, or why there is no after.
 func printPPO(res rlhf.PPOResult) {
-	switch {
-	case res.Finished:
+	if res.Finished {
 		fmt.Printf("ppo already finished at step %d\n", res.Steps)
+	}
+	switch {
+	case res.After.Metrics == nil:
+		// a finished run from before eval_after.json: nothing to show
 	case res.Stopped:
 		fmt.Printf("ppo stopped after step %d (no evaluation yet); "+
 			"continue with --resume\n", res.Steps)
@@ -385,7 +392,7 @@ func printPPO(res rlhf.PPOResult) {
 			fmt.Printf("ppo expected answers of the held-out tasks score "+
 				"%.4f\n", g)
 		}
-		for i := range min(5, len(res.After.Samples)) {
+		for i := range min(5, len(res.Before.Samples), len(res.After.Samples)) {
 			fmt.Printf("before: %s\nafter:  %s\n", res.Before.Samples[i],
 				res.After.Samples[i])
 		}
