@@ -152,6 +152,14 @@
 // sampling seeds, minibatch order) derives from (train.seed,
 // iteration), so a resumed run reproduces the uninterrupted one.
 //
+// config.yaml records the stage's settings (reward: or ppo:) and its
+// inputs (the resolved SFT and reward checkpoints, the data or prompt
+// file); a resume, even of a finished run, refuses other ones by name.
+// eval_before.json and eval_after.json keep the evaluations of the
+// starting and the final policy, so that a resumed or finished run
+// prints the same before → after summary as an uninterrupted one; a
+// missing eval_before.json is rebuilt from the frozen reference.
+//
 // RunBoth chains the stages for `train rlhf`: with --resume each stage
 // resumes when its folder holds a checkpoint and starts fresh
 // otherwise; a stage already at train.steps is skipped (Finished); a
