@@ -207,29 +207,11 @@ func RunPPO(ctx context.Context, o PPOOptions) (PPOResult, error) {
 		// No final evaluation on record (Ctrl-C during it): the run is
 		// loaded below and evaluated.
 	}
-	r, err := newPPORun(o)
-	if err != nil {
-		return PPOResult{}, err
-	}
-	r.ctx = ctx
-	if s := o.StopAfter; s > 0 && s <= r.state.Step {
-		return PPOResult{}, fmt.Errorf("rlhf ppo: --stop-after %d: want "+
-			"0 or a step after the checkpoint's %d", s, r.state.Step)
-	}
-	err = writeRunConfig(o.Common, r.cfg, "ppo", o.PPO, r.inputs)
-	if err != nil {
-		return PPOResult{}, err
-	}
-	r.metrics, err = pretrain.OpenMetricsCurves(o.Out, r.state.Step,
-		scoreCurves)
+	r, err := openPPO(ctx, o)
 	if err != nil {
 		return PPOResult{}, err
 	}
 	defer r.metrics.Close()
-	o.Log.Info("ppo", "policy_params", r.policy.NumParams(),
-		"train_prompts", len(r.train), "eval_prompts", len(r.evals),
-		"start_step", r.state.Step, "steps", r.cfg.Train.Steps,
-		"kl_coef", r.kl.Coef)
 
 	res := PPOResult{}
 	if !o.Resume {
@@ -250,6 +232,35 @@ func RunPPO(ctx context.Context, o PPOOptions) (PPOResult, error) {
 	res.Dir = filepath.Join(checkpoints.Dir(o.Out),
 		checkpoints.Name(r.state.Step))
 	return res, err
+}
+
+// openPPO loads the run, checks --stop-after against its step, writes
+// config.yaml (refusing a resume with other settings) and opens the
+// metrics.
+func openPPO(ctx context.Context, o PPOOptions) (*ppoRun, error) {
+	r, err := newPPORun(o)
+	if err != nil {
+		return nil, err
+	}
+	r.ctx = ctx
+	if s := o.StopAfter; s > 0 && s <= r.state.Step {
+		return nil, fmt.Errorf("rlhf ppo: --stop-after %d: want 0 or a "+
+			"step after the checkpoint's %d", s, r.state.Step)
+	}
+	err = writeRunConfig(o.Common, r.cfg, "ppo", o.PPO, r.inputs)
+	if err != nil {
+		return nil, err
+	}
+	r.metrics, err = pretrain.OpenMetricsCurves(o.Out, r.state.Step,
+		scoreCurves)
+	if err != nil {
+		return nil, err
+	}
+	o.Log.Info("ppo", "policy_params", r.policy.NumParams(),
+		"train_prompts", len(r.train), "eval_prompts", len(r.evals),
+		"start_step", r.state.Step, "steps", r.cfg.Train.Steps,
+		"kl_coef", r.kl.Coef)
+	return r, nil
 }
 
 // loop runs iterations until train.steps, evaluating and saving on
@@ -275,22 +286,9 @@ func (r *ppoRun) loop(ctx context.Context, res *PPOResult) error {
 		if r.state.Step%tc.LogEvery == 0 || done {
 			r.logStats(st)
 		}
-		evaluated := false
-		if done {
-			err := r.finalEval(res)
-			if err != nil && ctx.Err() == nil {
-				return err
-			}
-			evaluated = err == nil // else interrupted: saved, no eval
-		} else if r.state.Step%tc.EvalEvery == 0 {
-			ev, err := r.evaluate()
-			if err != nil && ctx.Err() == nil {
-				return err
-			}
-			if err == nil { // else interrupted: saved below, no eval
-				res.After, evaluated = ev, true
-				r.logEval("ppo eval", res.After)
-			}
+		evaluated, err := r.scheduledEval(done, res)
+		if err != nil {
+			return err
 		}
 		stop := ctx.Err() != nil
 		pause := r.state.Step == r.o.StopAfter
@@ -311,6 +309,29 @@ func (r *ppoRun) loop(ctx context.Context, res *PPOResult) error {
 		}
 	}
 	return nil
+}
+
+// scheduledEval runs the evaluation due after this step, if any (the
+// final one at train.steps). An evaluation cut short by Ctrl-C is no
+// error: evaluated is false and the caller saves and stops.
+func (r *ppoRun) scheduledEval(done bool, res *PPOResult) (evaluated bool,
+	err error) {
+	switch {
+	case done:
+		err = r.finalEval(res)
+	case r.state.Step%r.cfg.Train.EvalEvery == 0:
+		var ev EvalPPO
+		if ev, err = r.evaluate(); err == nil {
+			res.After = ev
+			r.logEval("ppo eval", ev)
+		}
+	default:
+		return false, nil
+	}
+	if err != nil && r.ctx != nil && r.ctx.Err() != nil {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // interrupted saves the run and says how to continue it.
