@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/tinyseek/tinyseek/checkpoints"
 	"github.com/tinyseek/tinyseek/pretrain"
 )
 
@@ -40,6 +41,19 @@ func RunBoth(ctx context.Context, r RewardOptions, p PPOOptions) (
 	err := pretrain.StartRun("ppo", p.Out, p.Resume, p.StopAfter)
 	if err != nil {
 		return res, err
+	}
+	// PPO runs against the reward checkpoint it started with; training
+	// the reward model further would strand a started PPO run.
+	if p.Resume {
+		_, st, err := checkpoints.Open(r.Out, r.Log)
+		if err == nil && st.Step < r.Config.Train.Steps {
+			return res, fmt.Errorf("rlhf: %s holds PPO checkpoints made "+
+				"against the reward model at step %d, which the chain "+
+				"would train on to step %d; resume PPO alone (train rlhf "+
+				"ppo --resume --out %s --reward %s) or start the chain "+
+				"in another --out", p.Out, st.Step, r.Config.Train.Steps,
+				p.Out, r.Out)
+		}
 	}
 	// So is a PPO prompt file that cannot be used, for its format or
 	// for its prompts' lengths under the policy's tokenizer.

@@ -499,7 +499,8 @@ func (r *ppoRun) before() (EvalPPO, error) {
 				"the SFT policy again", path, len(r.evals))
 		}
 		if !os.IsNotExist(err) {
-			return ev, err
+			return ev, fmt.Errorf("%w; delete it to evaluate the SFT "+
+				"policy again", err)
 		}
 		r.o.Log.Info("ppo: no saved evaluation of the SFT policy; "+
 			"evaluating the reference again", "path", path)
@@ -516,7 +517,13 @@ func (r *ppoRun) before() (EvalPPO, error) {
 		}
 		return ev, err
 	}
-	r.logEval("ppo eval before", ev)
+	if r.o.Resume {
+		// Rebuilt: metrics.jsonl already holds it at step 0.
+		r.o.Log.Info("ppo eval before (rebuilt)", "eval_score",
+			pretrain.Round(ev.Metrics["eval_score"], 4))
+	} else {
+		r.logEval("ppo eval before", ev)
+	}
 	return ev, writeEval(path, ev)
 }
 

@@ -26,6 +26,12 @@ import (
 // checkpoint on top of it.
 func fixture(t *testing.T) (sft, reward string) {
 	t.Helper()
+	return fixtureHead(t, 3)
+}
+
+// fixtureHead is fixture with the reward head drawn from headSeed.
+func fixtureHead(t *testing.T, headSeed uint64) (sft, reward string) {
+	t.Helper()
 	root := t.TempDir()
 	tok, err := tokenizer.Train(slices.Values([]string{"What is 1 plus 2?"}),
 		262, tokenizer.TrainOptions{})
@@ -44,7 +50,7 @@ func fixture(t *testing.T) (sft, reward string) {
 		}
 	}
 	save(sft, "sft", nil)
-	save(reward, "reward", NewScorer(m, 3).SaveHead)
+	save(reward, "reward", NewScorer(m, headSeed).SaveHead)
 	return sft, reward
 }
 
@@ -450,15 +456,22 @@ func TestBatchPromptsGroupsSamples(t *testing.T) {
 }
 
 // TestPPOResumeRefusesChangedSettings: a resumed run keeps the ppo.*
-// settings and the inputs it started with, which config.yaml records;
-// any other is refused by name, and so is a --stop-after that is not
-// ahead of the checkpoint.
+// settings and the inputs it started with, which config.yaml records
+// (inputs by content: another reward model or a prompt file edited in
+// place is refused, the same file under another path is not); any
+// other is refused by name, and so is a --stop-after that is not ahead
+// of the checkpoint.
 func TestPPOResumeRefusesChangedSettings(t *testing.T) {
 	sft, reward := fixture(t)
-	_, reward2 := fixture(t)
+	_, reward2 := fixtureHead(t, 4)
+	prompts := writeLines(t, promptLines(100))
 	out := filepath.Join(t.TempDir(), "ppo")
-	if _, err := RunPPO(context.Background(),
-		ppoOptions(t, sft, reward, out, 4, 2)); err != nil {
+	opts := func(stopAfter int) PPOOptions {
+		o := ppoOptions(t, sft, reward, out, 4, stopAfter)
+		o.Prompts = prompts
+		return o
+	}
+	if _, err := RunPPO(context.Background(), opts(2)); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -470,22 +483,29 @@ func TestPPOResumeRefusesChangedSettings(t *testing.T) {
 			"ppo.rollout_batch=4, not 8"},
 		{"kl coefficient", func(o *PPOOptions) { o.PPO.KLCoef = 0.9 },
 			"ppo.kl_coef=0.3, not 0.9"},
+		{"learning rate", func(o *PPOOptions) { o.Config.Train.LR = 5e-4 },
+			"train.lr=0.001, not 0.0005"},
 		{"stop-after not ahead", func(o *PPOOptions) { o.StopAfter = 2 },
 			"--stop-after 2: want 0 or a step after the checkpoint's 2"},
 		{"reward model", func(o *PPOOptions) { o.Reward = reward2 },
-			"--reward " + filepath.Join(reward, "checkpoints",
-				"step-000001") + ", not " + reward2},
-		{"prompt file", func(o *PPOOptions) {
-			var b strings.Builder
-			for i := range 100 {
-				fmt.Fprintf(&b, `{"prompt": "Say %d."}`+"\n", i)
+			"--reward " + filepath.Join(reward2, "checkpoints",
+				"step-000001") + " is not what the run started with"},
+		{"other prompt file", func(o *PPOOptions) {
+			o.Prompts = writeLines(t, `{"prompt": "Other"}`+"\n"+
+				promptLines(100))
+		}, "its content changed"},
+		{"built-in prompts", func(o *PPOOptions) { o.Prompts = "" },
+			"lines.jsonl, not (built-in data)"},
+		{"prompt file edited in place", func(o *PPOOptions) {
+			if err := os.WriteFile(prompts, []byte(promptLines(101)),
+				0o644); err != nil {
+				t.Fatal(err)
 			}
-			o.Prompts = writeLines(t, b.String())
-		}, "--prompts (built-in data), not "},
+		}, "its content changed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o := ppoOptions(t, sft, reward, out, 4, 0)
+			o := opts(0)
 			o.Resume = true
 			tt.edit(&o)
 			_, err := RunPPO(context.Background(), o)
@@ -494,11 +514,21 @@ func TestPPOResumeRefusesChangedSettings(t *testing.T) {
 			}
 		})
 	}
-	o := ppoOptions(t, sft, reward, out, 4, 0)
-	o.Resume = true
+	// The same prompts under another path are the same input.
+	o := opts(0)
+	o.Resume, o.Prompts = true, writeLines(t, promptLines(100))
 	if _, err := RunPPO(context.Background(), o); err != nil {
 		t.Errorf("resume with the same settings: %v", err)
 	}
+}
+
+// promptLines is n lines of a prompt file.
+func promptLines(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, `{"prompt": "Say %d."}`+"\n", i)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // TestPPORefusesPromptWithoutRoom: a prompt that fills the model's

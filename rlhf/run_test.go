@@ -132,7 +132,17 @@ func TestRunBothStopsAndResumesPerStage(t *testing.T) {
 			res.Reward, res.PPO)
 	}
 
-	// 4. A finished stage still refuses settings that would not take
+	// 4. More steps for the chain would train the reward model on
+	// under the started PPO run: refused.
+	r6 := rewardOptions(t, sft, rout, 6, 0)
+	r6.Resume = true
+	_, err := RunBoth(ctx, r6, ppoOptions(t, sft, "", pout, 6, 0))
+	if err == nil || !strings.Contains(err.Error(),
+		"holds PPO checkpoints made against the reward model at step 4") {
+		t.Errorf("chain with more steps: err = %v", err)
+	}
+
+	// 5. A finished stage still refuses settings that would not take
 	// effect.
 	r := rewardOptions(t, sft, rout, 4, 0)
 	r.Resume, r.Reward.Center = true, 0.5

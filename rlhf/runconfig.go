@@ -1,7 +1,10 @@
 package rlhf
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -45,7 +48,11 @@ func writeRunConfig(c Common, cfg configs.Config, section string,
 }
 
 // absPaths makes the input paths absolute, symbolic links resolved,
-// so that two spellings of one folder compare equal.
+// so that two spellings of one folder compare equal, and adds for
+// each input k its content digest as k_sha256: a checkpoint's is that
+// of its recorded file hashes, a file's that of its bytes. A moved
+// input with the same digest is the same input; one edited in place
+// is another.
 func absPaths(inputs map[string]string) map[string]string {
 	out := map[string]string{}
 	for k, v := range inputs {
@@ -56,10 +63,39 @@ func absPaths(inputs map[string]string) map[string]string {
 			if real, err := filepath.EvalSymlinks(v); err == nil {
 				v = real
 			}
+			out[k+digestSuffix] = digest(v)
 		}
 		out[k] = v
 	}
 	return out
+}
+
+const digestSuffix = "_sha256"
+
+// digest is the content digest of a checkpoint folder or a file; ""
+// when it cannot be read (the load that follows reports why).
+func digest(path string) string {
+	h := sha256.New()
+	if st, err := checkpoints.ReadState(path); err == nil {
+		names := make([]string, 0, len(st.Files))
+		for n := range st.Files {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		for _, n := range names {
+			fmt.Fprintf(h, "%s %s\n", n, st.Files[n])
+		}
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return ""
+		}
+		defer f.Close()
+		if _, err := io.Copy(h, f); err != nil {
+			return ""
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // checkStarted is sameAsStarted for a run that is already finished:
@@ -93,27 +129,94 @@ func sameAsStarted(c Common, path, section string, settings any,
 	if err != nil {
 		return fmt.Errorf("rlhf %s: %w", section, err)
 	}
+	train, err := asTree(c.Config.Train)
+	if err != nil {
+		return fmt.Errorf("rlhf %s: %w", section, err)
+	}
+	for _, k := range trainFree {
+		delete(train, k)
+	}
 	old, _ := had[section].(map[string]any)
+	oldTrain, _ := had["train"].(map[string]any)
 	oldIn, _ := had["inputs"].(map[string]any)
-	if missing := unrecorded(now, old); len(old) == 0 || len(oldIn) == 0 ||
-		len(missing) > 0 {
+	inTree := map[string]any{}
+	for k, v := range inputs {
+		inTree[k] = v
+	}
+	var missing []string
+	for _, m := range []struct {
+		sec      string
+		now, old map[string]any
+	}{{section, now, old}, {"train", train, oldTrain},
+		{"inputs", inTree, oldIn}} {
+		for _, k := range unrecorded(m.now, m.old) {
+			missing = append(missing, m.sec+"."+k)
+		}
+		if err := sameValues(path, section, m.sec, m.now,
+			m.old); err != nil {
+			return err
+		}
+	}
+	if len(missing) > 0 {
 		c.Log.Warn("config.yaml does not record every setting and input "+
 			"of this stage; those cannot be checked on resume", "path",
-			path, "section", section, "unrecorded", missing)
+			path, "unrecorded", missing)
+	}
+	return sameInputs(path, section, oldIn, inputs)
+}
+
+// trainFree are the train keys a resumed run may change: how long it
+// runs and how often it logs, evaluates and saves.
+var trainFree = []string{"steps", "eval_every", "log_every",
+	"save_every", "keep_last"}
+
+// sameValues refuses a setting of section sec that differs from the
+// one recorded.
+func sameValues(path, stage, sec string, now, old map[string]any) error {
+	if sec == "inputs" {
+		return nil // compared by sameInputs
 	}
 	for _, k := range sortedKeys(old) {
 		if v, ok := now[k]; ok && fmt.Sprint(v) != fmt.Sprint(old[k]) {
 			return fmt.Errorf("rlhf %s: --resume: the run started with "+
 				"%s.%s=%v, not %v; resume with the same settings (see %s)",
-				section, section, k, old[k], v, path)
+				stage, sec, k, old[k], v, path)
 		}
 	}
-	for _, k := range sortedKeys(oldIn) {
-		if v, ok := inputs[k]; ok && fmt.Sprint(oldIn[k]) != v {
+	return nil
+}
+
+// sameInputs compares inputs with those recorded: by digest where both
+// have one (so a moved folder passes and a file edited in place does
+// not), else by path.
+func sameInputs(path, section string, old map[string]any,
+	now map[string]string) error {
+	for _, k := range sortedKeys(old) {
+		if strings.HasSuffix(k, digestSuffix) {
+			continue
+		}
+		v, ok := now[k]
+		if !ok {
+			continue
+		}
+		was, _ := old[k+digestSuffix].(string)
+		if d := now[k+digestSuffix]; was != "" && d != "" {
+			if was != d {
+				return fmt.Errorf("rlhf %s: --resume: --%s %s is not what "+
+					"the run started with (%s): its content changed",
+					section, k, describe(v), describe(old[k]))
+			}
+			continue
+		}
+		if was := fmt.Sprint(old[k]); was != v {
+			hint := ""
+			if was != "" && v != "" {
+				hint = fmt.Sprintf(" (if only the path changed, edit "+
+					"inputs.%s in %s)", k, path)
+			}
 			return fmt.Errorf("rlhf %s: --resume: the run started with "+
-				"--%s %s, not %s (if that folder or file was moved, "+
-				"edit inputs.%s in %s)", section, k, describe(oldIn[k]),
-				describe(v), k, path)
+				"--%s %s, not %s%s", section, k, describe(old[k]),
+				describe(v), hint)
 		}
 	}
 	return nil

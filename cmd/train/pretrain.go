@@ -70,7 +70,9 @@ func trainFlagSets(cmd *cobra.Command, steps, batch, seq int, lr float64,
 	}{{"steps", "train.steps", steps}, {"batch", "train.batch_size", batch},
 		{"seq", "train.seq_len", seq}, {"lr", "train.lr", lr},
 		{"seed", "train.seed", seed}} {
-		if cmd.Flags().Changed(f.name) {
+		// --seed -1 is the flag's "unset", even when typed out.
+		unset := f.name == "seed" && seed == -1
+		if cmd.Flags().Changed(f.name) && !unset {
 			sets = append(sets, fmt.Sprintf("%s=%v", f.key, f.v))
 		}
 	}

@@ -226,7 +226,8 @@ func runRLHFBoth(cmd *cobra.Command, f rlhfFlags) error {
 	printReward(res.Reward)
 	if res.PPO == nil {
 		fmt.Printf("ppo not started: the reward model is not finished; "+
-			"continue with: train rlhf --resume --out %s\n", f.out)
+			"continue with the same command and --resume (out %s)\n",
+			f.out)
 		return nil
 	}
 	printPPO(*res.PPO)
