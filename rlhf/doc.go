@@ -152,9 +152,13 @@
 // sampling seeds, minibatch order) derives from (train.seed,
 // iteration), so a resumed run reproduces the uninterrupted one.
 //
-// config.yaml records the stage's settings (reward: or ppo:) and its
-// inputs (the resolved SFT and reward checkpoints, the data or prompt
-// file); a resume, even of a finished run, refuses other ones by name.
+// config.yaml records the stage's settings (reward: or ppo:, and the
+// train section) and its inputs (the resolved SFT and reward
+// checkpoints, the data or prompt file, each with a content digest); a
+// resume, even of a finished run, refuses other ones by name, except
+// train.steps and the log, evaluation and save cadence. An input is
+// compared by digest, so a moved folder is the same input and a file
+// edited in place is not.
 // eval_before.json and eval_after.json keep the evaluations of the
 // starting and the final policy, so that a resumed or finished run
 // prints the same before → after summary as an uninterrupted one; a
