@@ -71,7 +71,8 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if err := WriteRunConfig(o.Out, cfg); err != nil {
+	if err := WriteRunConfig("pretrain", o.Out, cfg,
+		o.Resume); err != nil {
 		return Result{}, err
 	}
 
@@ -115,8 +116,15 @@ func StartRun(stage, out string, resume bool, stopAfter int) error {
 }
 
 // WriteRunConfig makes the run folder and writes the resolved config
-// to RUN/config.yaml.
-func WriteRunConfig(out string, cfg configs.Config) error {
+// to RUN/config.yaml. A resumed run (resume) must keep the training
+// settings it started with; stage opens the error otherwise.
+func WriteRunConfig(stage, out string, cfg configs.Config,
+	resume bool) error {
+	if resume {
+		if err := checkResumeTrain(stage, out, cfg.Train); err != nil {
+			return err
+		}
+	}
 	b, err := cfg.YAML()
 	if err != nil {
 		return err

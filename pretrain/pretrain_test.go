@@ -105,7 +105,8 @@ func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)
 
 // TestResumeReproducesUninterruptedRun is the exact-resume guarantee: a
 // run of 10 steps and a run stopped after 5 and resumed log bitwise the
-// same loss and learning rate at every step.
+// same loss and learning rate at every step; a resume with other
+// training settings is refused.
 func TestResumeReproducesUninterruptedRun(t *testing.T) {
 	dataDir := preparedDir(t)
 	ctx := context.Background()
@@ -122,6 +123,16 @@ func TestResumeReproducesUninterruptedRun(t *testing.T) {
 		Out: split, StopAfter: 5, Log: quiet()})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// A resume with other training settings would not reproduce the
+	// run: refused, every difference named.
+	other := testConfig(t, dataDir, 10)
+	other.Train.LR, other.Train.WeightDecay = other.Train.LR*2, 0.5
+	_, err = Run(ctx, Options{Config: other, Out: split, Resume: true,
+		Log: quiet()})
+	if err == nil || !strings.Contains(err.Error(), "train.lr=") ||
+		!strings.Contains(err.Error(), "train.weight_decay=") {
+		t.Fatalf("resume with another lr and weight decay: err = %v", err)
 	}
 	_, err = Run(ctx, Options{Config: testConfig(t, dataDir, 10),
 		Out: split, Resume: true, Log: quiet()})

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tinyseek/tinyseek/checkpoints"
 	"github.com/tinyseek/tinyseek/configs"
+	"github.com/tinyseek/tinyseek/pretrain"
 )
 
 // writeRunConfig writes OUT/config.yaml: the resolved train, model and
@@ -106,10 +107,11 @@ func checkStarted(c Common, section string, settings any,
 		settings, absPaths(inputs))
 }
 
-// sameAsStarted compares settings and inputs with those recorded in
-// the run's config.yaml. What the file does not record (a run started
-// by an older version, a hand-edited file) is not compared, with a
-// warning.
+// sameAsStarted compares settings, the train section (less what the
+// stage does not read and pretrain.TrainFree) and inputs with those
+// recorded in the run's config.yaml, naming every difference in one
+// error. What the file does not record (a run started by an older
+// version, a hand-edited file) is not compared, with a warning.
 func sameAsStarted(c Common, path, section string, settings any,
 	inputs map[string]string) error {
 	b, err := os.ReadFile(path)
@@ -129,32 +131,18 @@ func sameAsStarted(c Common, path, section string, settings any,
 	if err != nil {
 		return fmt.Errorf("rlhf %s: %w", section, err)
 	}
-	train, err := asTree(c.Config.Train)
-	if err != nil {
-		return fmt.Errorf("rlhf %s: %w", section, err)
-	}
-	for _, k := range trainFree {
-		delete(train, k)
-	}
 	old, _ := had[section].(map[string]any)
-	oldTrain, _ := had["train"].(map[string]any)
-	oldIn, _ := had["inputs"].(map[string]any)
-	inTree := map[string]any{}
-	for k, v := range inputs {
-		inTree[k] = v
+	diffs, missing := settingDiffs(section, now, old)
+	td, tm, err := pretrain.TrainDiffs(path, c.Config.Train,
+		func(k string) bool { return CheckKey(section, "train."+k) != nil })
+	if err != nil {
+		return fmt.Errorf("rlhf %s: --resume: %w", section, err)
 	}
-	var missing []string
-	for _, m := range []struct {
-		sec      string
-		now, old map[string]any
-	}{{section, now, old}, {"train", train, oldTrain},
-		{"inputs", inTree, oldIn}} {
-		for _, k := range unrecorded(m.now, m.old) {
-			missing = append(missing, m.sec+"."+k)
-		}
-		if err := sameValues(path, section, m.sec, m.now,
-			m.old); err != nil {
-			return err
+	diffs, missing = append(diffs, td...), append(missing, tm...)
+	oldIn, _ := had["inputs"].(map[string]any)
+	for _, k := range sortedKeys(anyMap(inputs)) {
+		if _, ok := oldIn[k]; !ok {
+			missing = append(missing, "inputs."+k)
 		}
 	}
 	if len(missing) > 0 {
@@ -162,28 +150,37 @@ func sameAsStarted(c Common, path, section string, settings any,
 			"of this stage; those cannot be checked on resume", "path",
 			path, "unrecorded", missing)
 	}
+	if len(diffs) > 0 {
+		return fmt.Errorf("rlhf %s: --resume: the run started with %s; "+
+			"resume with the same settings (see %s)", section,
+			strings.Join(diffs, ", "), path)
+	}
 	return sameInputs(path, section, oldIn, inputs)
 }
 
-// trainFree are the train keys a resumed run may change: how long it
-// runs and how often it logs, evaluates and saves.
-var trainFree = []string{"steps", "eval_every", "log_every",
-	"save_every", "keep_last"}
-
-// sameValues refuses a setting of section sec that differs from the
-// one recorded.
-func sameValues(path, stage, sec string, now, old map[string]any) error {
-	if sec == "inputs" {
-		return nil // compared by sameInputs
-	}
-	for _, k := range sortedKeys(old) {
-		if v, ok := now[k]; ok && fmt.Sprint(v) != fmt.Sprint(old[k]) {
-			return fmt.Errorf("rlhf %s: --resume: the run started with "+
-				"%s.%s=%v, not %v; resume with the same settings (see %s)",
-				stage, sec, k, old[k], v, path)
+// settingDiffs lists the keys of section sec whose values differ
+// from the recorded ones, and those not recorded.
+func settingDiffs(sec string, now, old map[string]any) (diffs,
+	missing []string) {
+	for _, k := range sortedKeys(now) {
+		v, ok := old[k]
+		switch {
+		case !ok:
+			missing = append(missing, sec+"."+k)
+		case fmt.Sprint(v) != fmt.Sprint(now[k]):
+			diffs = append(diffs, fmt.Sprintf("%s.%s=%v, not %v", sec, k,
+				v, now[k]))
 		}
 	}
-	return nil
+	return diffs, missing
+}
+
+func anyMap(m map[string]string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }
 
 // sameInputs compares inputs with those recorded: by digest where both
@@ -220,17 +217,6 @@ func sameInputs(path, section string, old map[string]any,
 		}
 	}
 	return nil
-}
-
-// unrecorded lists the keys of now that old lacks.
-func unrecorded(now, old map[string]any) []string {
-	var out []string
-	for _, k := range sortedKeys(now) {
-		if _, ok := old[k]; !ok {
-			out = append(out, k)
-		}
-	}
-	return out
 }
 
 // asTree turns a settings struct into its YAML map.

@@ -85,7 +85,8 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if err := pretrain.WriteRunConfig(o.Out, cfg); err != nil {
+	if err := pretrain.WriteRunConfig("sft", o.Out, cfg,
+		o.Resume); err != nil {
 		return Result{}, err
 	}
 	last := wire(tr, ds)
