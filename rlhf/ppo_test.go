@@ -555,3 +555,38 @@ func TestPPORefusesPromptWithoutRoom(t *testing.T) {
 		t.Errorf("refused run left %s (stat: %v)", out, err)
 	}
 }
+
+// TestSameTokenizer: byte-identical tokenizer files pass; files that
+// differ, or a missing one, are refused.
+func TestSameTokenizer(t *testing.T) {
+	dir := func(content string) string {
+		d := t.TempDir()
+		if content != "" {
+			err := os.WriteFile(filepath.Join(d, "tokenizer.json"),
+				[]byte(content), 0o644)
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		return d
+	}
+	a, same, other, none := dir(`{"v":1}`), dir(`{"v":1}`), dir(`{"v":2}`),
+		dir("")
+	tests := []struct {
+		name, reward, want string
+	}{
+		{"same", same, ""},
+		{"other", other, "the reward model's tokenizer"},
+		{"missing", none, "tokenizer.json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := sameTokenizer(a, tt.reward)
+			if tt.want == "" && err != nil ||
+				tt.want != "" && (err == nil ||
+					!strings.Contains(err.Error(), tt.want)) {
+				t.Errorf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}

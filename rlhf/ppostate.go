@@ -1,9 +1,12 @@
 package rlhf
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -125,6 +128,23 @@ func (r *ppoRun) checkConfig() error {
 		return fmt.Errorf("rlhf ppo: the reward model's vocabulary (%d) "+
 			"differs from the policy's (%d)",
 			r.reward.Model.Cfg.VocabSize, r.policy.Cfg.VocabSize)
+	}
+	return sameTokenizer(r.inputs["policy"], r.inputs["reward"])
+}
+
+// sameTokenizer refuses a reward checkpoint whose tokenizer differs
+// from the policy's: equal vocabulary sizes are not enough, the reward
+// model must read the policy's token ids as the same text.
+func sameTokenizer(policy, reward string) error {
+	pt, err1 := os.ReadFile(filepath.Join(policy, "tokenizer.json"))
+	rt, err2 := os.ReadFile(filepath.Join(reward, "tokenizer.json"))
+	if err := errors.Join(err1, err2); err != nil {
+		return fmt.Errorf("rlhf ppo: %w", err)
+	}
+	if !bytes.Equal(pt, rt) {
+		return fmt.Errorf("rlhf ppo: the reward model's tokenizer (%s) "+
+			"differs from the policy's (%s); train the reward model from "+
+			"the same SFT checkpoint", reward, policy)
 	}
 	return nil
 }
