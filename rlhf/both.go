@@ -50,9 +50,10 @@ func RunBoth(ctx context.Context, r RewardOptions, p PPOOptions) (
 			return res, fmt.Errorf("rlhf: %s holds PPO checkpoints made "+
 				"against the reward model at step %d, which the chain "+
 				"would train on to step %d; resume PPO alone (train rlhf "+
-				"ppo --resume --out %s --reward %s) or start the chain "+
-				"in another --out", p.Out, st.Step, r.Config.Train.Steps,
-				p.Out, r.Out)
+				"ppo --resume --out %s --policy %s --reward %s and the "+
+				"chain's other flags) or start the chain in another "+
+				"--out", p.Out, st.Step, r.Config.Train.Steps, p.Out,
+				p.Policy, r.Out)
 		}
 	}
 	// So is a PPO prompt file that cannot be used, for its format or
