@@ -104,6 +104,30 @@ type Report struct {
 
 const maxExamples = 5
 
+// droppedBy says which rules dropped documents, for the error of a
+// corpus that kept none, with the usual fix for a one-document text.
+func droppedBy(rep *Report) string {
+	var parts []string
+	for _, r := range Rules {
+		if c := rep.Dropped[r]; c != nil && c.Docs > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", r, c.Docs))
+		}
+	}
+	if rep.Duplicates.Docs > 0 {
+		parts = append(parts, fmt.Sprintf("duplicates %d",
+			rep.Duplicates.Docs))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	hint := ""
+	if rep.DocsIn == 1 {
+		hint = "; a plain text file is one document unless " +
+			"--blank-line-docs splits it at blank lines"
+	}
+	return "; dropped by " + strings.Join(parts, ", ") + hint
+}
+
 func (c *RuleCount) add(id string, n int) {
 	c.Docs++
 	c.Bytes += int64(n)
@@ -185,7 +209,8 @@ func prepareIn(ctx context.Context, tmp string, opts PrepareOptions,
 	}
 	if rep.DocsKept == 0 {
 		return nil, fmt.Errorf("data: prepare: no documents kept from "+
-			"%s (%d read)", inputsName(opts.Inputs), rep.DocsIn)
+			"%s (%d read%s)", inputsName(opts.Inputs), rep.DocsIn,
+			droppedBy(rep))
 	}
 	log.Info("data: cleaned", "docs_in", rep.DocsIn,
 		"docs_kept", rep.DocsKept, "duplicates", rep.Duplicates.Docs)

@@ -171,7 +171,9 @@ func TestPrepareErrors(t *testing.T) {
 		name, input, want string
 	}{
 		{"missing file", "nope.txt", "nope.txt"},
-		{"nothing kept", "short.jsonl", "no documents kept"},
+		{"nothing kept", "short.jsonl",
+			"no documents kept from " + filepath.Join(dir, "short.jsonl") +
+				" (1 read; dropped by min_chars 1; a plain text file"},
 		{"bad parquet", "bad.parquet", "bad.parquet"},
 		{"bad jsonl", "bad.jsonl", "bad.jsonl:2"},
 	}

@@ -84,6 +84,12 @@ func runEval(o evalOptions) error {
 	if err := shard.CheckVocab(ck.Model.Cfg.VocabSize); err != nil {
 		return err
 	}
+	// A shard of another tokenizer holds ids that mean other text.
+	if v := ck.Tok.VocabSize(); shard.VocabSize != v {
+		return fmt.Errorf("eval: %s was written for a vocabulary of %d "+
+			"tokens, the checkpoint's tokenizer has %d: its ids would be "+
+			"read as other text", o.data, shard.VocabSize, v)
+	}
 	if shard.Len() < 2 {
 		return fmt.Errorf("%s: %d tokens, too few to evaluate", o.data,
 			shard.Len())
