@@ -398,7 +398,9 @@ func (r *ppoRun) logEval(msg string, ev EvalPPO) {
 type EvalPPO struct {
 	// Metrics: eval_score (mean reward-model score), eval_score_se (its
 	// standard error across prompts; absent with one prompt), eval_kl
-	// (summed log-ratio to the reference), eval_ended, and for built-in
+	// (summed log-ratio to the reference; unbiased but, on few samples,
+	// possibly below 0), eval_kl_k3 (the non-negative k3 estimate),
+	// eval_ended, and for built-in
 	// tasks eval_task_accuracy and eval_gold_score (see goldScore).
 	Metrics map[string]float64
 	// Samples are "prompt → response" lines, one per prompt.
@@ -548,7 +550,7 @@ func (r *ppoRun) evaluate() (EvalPPO, error) {
 	}
 	sc := r.scoreRollouts(ro)
 	ev := EvalPPO{Metrics: map[string]float64{}}
-	right, tasks, ended, kl := 0, 0, 0, 0.0
+	right, tasks, ended, kl, k3 := 0, 0, 0, 0.0, 0.0
 	perPrompt := make([]float64, len(r.evals))
 	for i, x := range ro.items {
 		text := string(r.tok.Decode(x.resp))
@@ -567,6 +569,7 @@ func (r *ppoRun) evaluate() (EvalPPO, error) {
 		for _, d := range sc.logRatio[i] {
 			kl += d
 		}
+		k3 += sc.k3[i]
 		if i%S == 0 {
 			ev.Samples = append(ev.Samples, fmt.Sprintf(
 				"%s → %q (score %.3f)", p.Msgs[len(p.Msgs)-1].Content,
@@ -581,6 +584,7 @@ func (r *ppoRun) evaluate() (EvalPPO, error) {
 		ev.Metrics["eval_score_se"] = math.Sqrt(v / float64(k-1))
 	}
 	ev.Metrics["eval_kl"] = kl / n
+	ev.Metrics["eval_kl_k3"] = k3 / n
 	ev.Metrics["eval_ended"] = float64(ended) / n
 	if tasks > 0 {
 		ev.Metrics["eval_task_accuracy"] = float64(right) / float64(tasks)
