@@ -136,8 +136,8 @@
 // kl_coef, entropy, clip_frac, approx_kl (k3 of old vs new), policy_loss,
 // value_loss, explained_var, response_len, ended_frac and
 // rollout_tokens_per_sec; evaluations add eval_score, eval_score_se,
-// eval_kl, eval_kl_k3, eval_ended, eval_task_accuracy and eval_gold_score on
-// held-out prompts.
+// eval_kl, eval_kl_k3, eval_ended, eval_task_accuracy and
+// eval_gold_score on held-out prompts.
 //
 // # Files and run layout
 //
