@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"go.yaml.in/yaml/v3"
+
 	ag "github.com/tinyseek/tinyseek/autograd"
 	"github.com/tinyseek/tinyseek/autograd/optim"
 	"github.com/tinyseek/tinyseek/checkpoints"
@@ -32,6 +34,31 @@ type Options struct {
 	Progress io.Writer
 	// StopAfter ends the run after this step (0: run to the end).
 	StopAfter int
+	// StepsGiven: the user set train.steps. A resume without it runs
+	// to the step count its config.yaml records (see KeepSteps).
+	StepsGiven bool
+}
+
+// KeepSteps returns steps, or on a resume that did not give
+// train.steps the count the run's config.yaml records: `--resume`
+// alone finishes a run instead of extending it to a default.
+func KeepSteps(out string, resume, given bool, steps int) int {
+	if !resume || given {
+		return steps
+	}
+	b, err := os.ReadFile(filepath.Join(out, "config.yaml"))
+	if err != nil {
+		return steps
+	}
+	var had struct {
+		Train struct {
+			Steps int `yaml:"steps"`
+		} `yaml:"train"`
+	}
+	if yaml.Unmarshal(b, &had) != nil || had.Train.Steps <= 0 {
+		return steps
+	}
+	return had.Train.Steps
 }
 
 // Result is what a finished run reports.
@@ -44,6 +71,8 @@ type Result struct {
 // Run pretrains a model by next-token prediction.
 func Run(ctx context.Context, o Options) (Result, error) {
 	cfg := o.Config
+	cfg.Train.Steps = KeepSteps(o.Out, o.Resume, o.StepsGiven,
+		cfg.Train.Steps)
 	if err := StartRun("pretrain", o.Out, o.Resume, o.StopAfter); err != nil {
 		return Result{}, err
 	}

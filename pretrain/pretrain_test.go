@@ -287,3 +287,27 @@ func TestRefusedCorpusLeavesNoFolder(t *testing.T) {
 		t.Errorf("refused run left %s (stat: %v)", run, err)
 	}
 }
+
+// TestResumeKeepsRecordedSteps: `--resume` without train.steps runs to
+// the step count the run recorded, so a finished run says so instead
+// of training on to a default; given, train.steps extends the run.
+func TestResumeKeepsRecordedSteps(t *testing.T) {
+	dataDir := preparedDir(t)
+	ctx := context.Background()
+	run := filepath.Join(t.TempDir(), "run")
+	if _, err := Run(ctx, Options{Config: testConfig(t, dataDir, 4),
+		Out: run, Log: quiet()}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Run(ctx, Options{Config: testConfig(t, dataDir, 6),
+		Out: run, Resume: true, Log: quiet()})
+	if err == nil || !strings.Contains(err.Error(), "already at step 4") {
+		t.Errorf("resume without steps: err = %v, want already at step 4",
+			err)
+	}
+	res, err := Run(ctx, Options{Config: testConfig(t, dataDir, 6),
+		Out: run, Resume: true, StepsGiven: true, Log: quiet()})
+	if err != nil || res.Steps != 6 {
+		t.Errorf("resume with steps 6: ran to %d (%v)", res.Steps, err)
+	}
+}

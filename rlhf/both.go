@@ -26,6 +26,7 @@ type BothResult struct {
 // PPO against a half-trained reward model would waste the run.
 func RunBoth(ctx context.Context, r RewardOptions, p PPOOptions) (
 	BothResult, error) {
+	r.Common, p.Common = keepSteps(r.Common), keepSteps(p.Common)
 	resume := r.Resume
 	r.Resume = resume && HasCheckpoints(r.Out)
 	p.Resume = resume && HasCheckpoints(p.Out)

@@ -192,6 +192,7 @@ var scoreCurves = pretrain.Curves{Train: "score", Eval: "eval_score",
 // RunPPO optimises the policy against the reward model with PPO and a
 // KL penalty to the frozen reference.
 func RunPPO(ctx context.Context, o PPOOptions) (PPOResult, error) {
+	o.Common = keepSteps(o.Common)
 	if err := o.PPO.Validate(); err != nil {
 		return PPOResult{}, err
 	}

@@ -84,6 +84,7 @@ type encoded struct {
 // RunReward trains a reward model: the init backbone plus a scalar
 // head, on the Bradley–Terry loss over preference pairs.
 func RunReward(ctx context.Context, o RewardOptions) (RewardResult, error) {
+	o.Common = keepSteps(o.Common)
 	if err := o.Reward.Validate(); err != nil {
 		return RewardResult{}, err
 	}

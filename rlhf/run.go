@@ -18,6 +18,14 @@ import (
 // section is replaced by the initial checkpoint's.
 type Common = pretrain.Options
 
+// keepSteps applies pretrain.KeepSteps to c's config.
+func keepSteps(c Common) Common {
+	c.Config.Train.Steps = pretrain.KeepSteps(c.Out,
+		c.Resume && HasCheckpoints(c.Out), c.StepsGiven,
+		c.Config.Train.Steps)
+	return c
+}
+
 // finished reports whether a resumed run's latest checkpoint of stage
 // is already at train.steps (or beyond), with its step and folder.
 // Anything unusual (no checkpoint, another stage) is left to the

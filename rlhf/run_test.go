@@ -135,8 +135,9 @@ func TestRunBothStopsAndResumesPerStage(t *testing.T) {
 	// 4. More steps for the chain would train the reward model on
 	// under the started PPO run: refused.
 	r6 := rewardOptions(t, sft, rout, 6, 0)
-	r6.Resume = true
-	_, err := RunBoth(ctx, r6, ppoOptions(t, sft, "", pout, 6, 0))
+	p6 := ppoOptions(t, sft, "", pout, 6, 0)
+	r6.Resume, r6.StepsGiven, p6.StepsGiven = true, true, true
+	_, err := RunBoth(ctx, r6, p6)
 	if err == nil || !strings.Contains(err.Error(),
 		"holds PPO checkpoints made against the reward model at step 4") {
 		t.Errorf("chain with more steps: err = %v", err)

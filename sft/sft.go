@@ -34,6 +34,8 @@ type Options struct {
 	Progress io.Writer
 	// StopAfter ends the run after this step (0: run to the end).
 	StopAfter int
+	// StepsGiven: the user set train.steps (see pretrain.KeepSteps).
+	StepsGiven bool
 	// BuiltinTrain and BuiltinHeldOut size the built-in data
 	// (0: the package defaults).
 	BuiltinTrain, BuiltinHeldOut int
@@ -72,6 +74,8 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	cfg.Train.Steps = pretrain.KeepSteps(o.Out, o.Resume, o.StepsGiven,
+		cfg.Train.Steps)
 	ck.Model.Cfg.Dropout = cfg.Model.Dropout
 
 	// 2. Examples, encoded and packed.

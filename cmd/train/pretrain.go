@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -56,6 +57,22 @@ func (f *runFlags) load(cmd *cobra.Command) (configs.Config, error) {
 	}
 	sets := trainFlagSets(cmd, f.steps, f.batch, f.seq, f.lr, f.seed)
 	return configs.Load([]configs.Source{src}, append(sets, f.sets...))
+}
+
+// stepsGiven reports whether the user set train.steps, by --steps, a
+// --set or (conservatively) a --config file; a resume without it
+// keeps the run's recorded step count instead of a default.
+func stepsGiven(cmd *cobra.Command, sets []string, config string) bool {
+	if cmd.Flags().Changed("steps") || config != "" {
+		return true
+	}
+	for _, kv := range sets {
+		if k, _, _ := strings.Cut(kv, "="); strings.TrimSpace(k) ==
+			"train.steps" {
+			return true
+		}
+	}
+	return false
 }
 
 // trainFlagSets turns the train flags the user gave into
@@ -132,7 +149,8 @@ func runPretrain(cmd *cobra.Command, o pretrainOptions) error {
 	}
 	res, err := pretrain.Run(cmd.Context(), pretrain.Options{
 		Config: cfg, Out: o.out, Resume: o.resume, Log: log,
-		Progress: os.Stderr, StopAfter: o.stopAfter})
+		Progress: os.Stderr, StopAfter: o.stopAfter,
+		StepsGiven: stepsGiven(cmd, o.run.sets, o.run.config)})
 	if err != nil {
 		return err
 	}

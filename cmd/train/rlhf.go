@@ -167,11 +167,12 @@ func flatten(prefix string, v any) []string {
 	return out
 }
 
-func (f *rlhfFlags) common(cfg configs.Config, out string) (rlhf.Common,
-	error) {
+func (f *rlhfFlags) common(cmd *cobra.Command, cfg configs.Config,
+	out string) (rlhf.Common, error) {
 	log, err := logger()
 	return rlhf.Common{Config: cfg, Out: out, Resume: f.resume, Log: log,
-		Progress: os.Stderr, StopAfter: f.stopAfter}, err
+		Progress: os.Stderr, StopAfter: f.stopAfter,
+		StepsGiven: stepsGiven(cmd, f.sets, f.config)}, err
 }
 
 func newRLHFCmd() *cobra.Command {
@@ -266,7 +267,7 @@ func (f *rlhfFlags) rewardOptions(cmd *cobra.Command) (
 	if err != nil {
 		return rlhf.RewardOptions{}, err
 	}
-	c, err := f.common(cfg, f.out)
+	c, err := f.common(cmd, cfg, f.out)
 	return rlhf.RewardOptions{Common: c, Init: f.init, Data: f.data,
 		SkipBadLines: f.skipBad, Reward: sc.Reward}, err
 }
@@ -339,7 +340,7 @@ func (f *rlhfFlags) ppoOptions(cmd *cobra.Command) (rlhf.PPOOptions,
 	if err != nil {
 		return rlhf.PPOOptions{}, err
 	}
-	c, err := f.common(cfg, f.out)
+	c, err := f.common(cmd, cfg, f.out)
 	return rlhf.PPOOptions{Common: c, Policy: f.init, Reward: f.reward,
 		Prompts: f.prompts, PPO: sc.PPO}, err
 }

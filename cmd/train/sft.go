@@ -93,7 +93,8 @@ func runSFT(cmd *cobra.Command, o sftOptions) error {
 	res, err := sft.Run(cmd.Context(), sft.Options{Settings: st,
 		Init: o.init, Data: o.data, SkipBadLines: o.skipBad, Out: o.out,
 		Resume: o.resume, Log: log, Progress: os.Stderr,
-		StopAfter: o.stopAfter})
+		StopAfter:  o.stopAfter,
+		StepsGiven: stepsGiven(cmd, o.run.sets, o.run.config)})
 	if err != nil {
 		return err
 	}
