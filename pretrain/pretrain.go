@@ -100,6 +100,10 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	if err := CheckStopAfter("pretrain", o.StopAfter,
+		tr.State.Step); err != nil {
+		return Result{}, err
+	}
 	if err := WriteRunConfig("pretrain", o.Out, cfg,
 		o.Resume); err != nil {
 		return Result{}, err

@@ -290,7 +290,9 @@ func TestRefusedCorpusLeavesNoFolder(t *testing.T) {
 
 // TestResumeKeepsRecordedSteps: `--resume` without train.steps runs to
 // the step count the run recorded, so a finished run says so instead
-// of training on to a default; given, train.steps extends the run.
+// of training on to a default; given, train.steps extends the run. A
+// --stop-after behind the checkpoint and a missing config.yaml are
+// refused without changing the folder.
 func TestResumeKeepsRecordedSteps(t *testing.T) {
 	dataDir := preparedDir(t)
 	ctx := context.Background()
@@ -299,7 +301,20 @@ func TestResumeKeepsRecordedSteps(t *testing.T) {
 		Out: run, Log: quiet()}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Run(ctx, Options{Config: testConfig(t, dataDir, 6),
+	// A --stop-after behind the checkpoint is refused before anything
+	// in the folder changes.
+	before, _ := os.ReadFile(filepath.Join(run, "config.yaml"))
+	c := testConfig(t, dataDir, 6)
+	c.Train.LogEvery = 2
+	_, err := Run(ctx, Options{Config: c, Out: run, Resume: true,
+		StepsGiven: true, StopAfter: 3, Log: quiet()})
+	after, _ := os.ReadFile(filepath.Join(run, "config.yaml"))
+	if err == nil || !strings.Contains(err.Error(), "--stop-after 3") ||
+		string(before) != string(after) {
+		t.Errorf("stop-after behind: err = %v, config.yaml changed %v",
+			err, string(before) != string(after))
+	}
+	_, err = Run(ctx, Options{Config: testConfig(t, dataDir, 6),
 		Out: run, Resume: true, Log: quiet()})
 	if err == nil || !strings.Contains(err.Error(), "already at step 4") {
 		t.Errorf("resume without steps: err = %v, want already at step 4",
@@ -309,5 +324,15 @@ func TestResumeKeepsRecordedSteps(t *testing.T) {
 		Out: run, Resume: true, StepsGiven: true, Log: quiet()})
 	if err != nil || res.Steps != 6 {
 		t.Errorf("resume with steps 6: ran to %d (%v)", res.Steps, err)
+	}
+
+	// Without config.yaml nothing can be checked: refused.
+	if err := os.Remove(filepath.Join(run, "config.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(ctx, Options{Config: testConfig(t, dataDir, 8),
+		Out: run, Resume: true, StepsGiven: true, Log: quiet()})
+	if err == nil || !strings.Contains(err.Error(), "config.yaml") {
+		t.Errorf("resume without config.yaml: err = %v", err)
 	}
 }

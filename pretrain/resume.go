@@ -71,6 +71,11 @@ func TrainDiffs(path string, t configs.Train, skip func(key string) bool) (
 // differ from those it started with, naming every one.
 func checkResumeTrain(stage, out string, t configs.Train) error {
 	path := filepath.Join(out, "config.yaml")
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("%s: --resume: %w; it records the settings the "+
+			"run started with, which a resume must keep: restore it, or "+
+			"start a new run", stage, err)
+	}
 	diffs, _, err := TrainDiffs(path, t, nil)
 	if err != nil {
 		return fmt.Errorf("%s: --resume: %w", stage, err)

@@ -102,13 +102,22 @@ func isEmbedding(name string) bool {
 		name == "model.embed_positions.weight"
 }
 
+// CheckStopAfter refuses a --stop-after that is negative or not ahead
+// of the step a run starts from. Stages call it before they write
+// anything into the run folder.
+func CheckStopAfter(stage string, stopAfter, step int) error {
+	if stopAfter < 0 || stopAfter > 0 && stopAfter <= step {
+		return fmt.Errorf("%s: --stop-after %d: want 0 or a step after "+
+			"the checkpoint's %d", stage, stopAfter, step)
+	}
+	return nil
+}
+
 // Train runs from t.State.Step to the configured number of steps. It
 // returns the last evaluation.
 func (t *Trainer) Train(ctx context.Context) (Eval, error) {
-	if t.StopAfter < 0 || t.StopAfter > 0 && t.StopAfter <= t.State.Step {
-		return Eval{}, fmt.Errorf("%s: --stop-after %d: want 0 or a "+
-			"step after the checkpoint's %d", t.Stage, t.StopAfter,
-			t.State.Step)
+	if err := CheckStopAfter(t.Stage, t.StopAfter, t.State.Step); err != nil {
+		return Eval{}, err
 	}
 	var err error
 	t.metrics, err = OpenMetrics(t.Run, t.State.Step)

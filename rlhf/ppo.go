@@ -244,9 +244,9 @@ func openPPO(ctx context.Context, o PPOOptions) (*ppoRun, error) {
 		return nil, err
 	}
 	r.ctx = ctx
-	if s := o.StopAfter; s > 0 && s <= r.state.Step {
-		return nil, fmt.Errorf("rlhf ppo: --stop-after %d: want 0 or a "+
-			"step after the checkpoint's %d", s, r.state.Step)
+	err = pretrain.CheckStopAfter("rlhf ppo", o.StopAfter, r.state.Step)
+	if err != nil {
+		return nil, err
 	}
 	err = writeRunConfig(o.Common, r.cfg, "ppo", o.PPO, r.inputs)
 	if err != nil {

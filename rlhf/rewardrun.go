@@ -129,6 +129,10 @@ func RunReward(ctx context.Context, o RewardOptions) (RewardResult, error) {
 			return RewardResult{}, err
 		}
 	}
+	err = pretrain.CheckStopAfter("reward", o.StopAfter, tr.State.Step)
+	if err != nil {
+		return RewardResult{}, err
+	}
 	err = writeRunConfig(o.Common, cfg, "reward", o.Reward,
 		rewardInputs(o, ck.Dir))
 	if err != nil {

@@ -110,18 +110,16 @@ func checkStarted(c Common, section string, settings any,
 // sameAsStarted compares settings, the train section (less what the
 // stage does not read and pretrain.TrainFree) and inputs with those
 // recorded in the run's config.yaml, naming every difference in one
-// error. What the file does not record (a run started by an older
-// version, a hand-edited file) is not compared, with a warning.
+// error. Without the file the resume is refused; what it does not
+// record (a run started by an older version, a hand-edited file) is
+// not compared, with a warning.
 func sameAsStarted(c Common, path, section string, settings any,
 	inputs map[string]string) error {
 	b, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		c.Log.Warn("resumed run has no config.yaml; its settings and "+
-			"inputs cannot be checked", "path", path)
-		return nil
-	}
 	if err != nil {
-		return fmt.Errorf("rlhf %s: --resume: %w", section, err)
+		return fmt.Errorf("rlhf %s: --resume: %w; it records the "+
+			"settings and inputs the run started with, which a resume "+
+			"must keep: restore it, or start a new run", section, err)
 	}
 	var had map[string]any
 	if err := yaml.Unmarshal(b, &had); err != nil {

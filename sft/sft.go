@@ -89,6 +89,10 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	if err := pretrain.CheckStopAfter("sft", o.StopAfter,
+		tr.State.Step); err != nil {
+		return Result{}, err
+	}
 	if err := pretrain.WriteRunConfig("sft", o.Out, cfg,
 		o.Resume); err != nil {
 		return Result{}, err
