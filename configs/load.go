@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -202,22 +204,12 @@ func set(tree map[string]any, kv string) error {
 // YAML document the layers were merged into. nil when no single key
 // is at fault.
 func keyError(rest map[string]any) error {
-	secs := make([]string, 0, len(rest))
-	for sec := range rest {
-		secs = append(secs, sec)
-	}
-	sort.Strings(secs)
-	for _, sec := range secs {
+	for _, sec := range slices.Sorted(maps.Keys(rest)) {
 		m, ok := rest[sec].(map[string]any)
 		if !ok {
 			continue
 		}
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			b, err := yaml.Marshal(map[string]any{sec: map[string]any{
 				k: m[k]}})
 			if err != nil {

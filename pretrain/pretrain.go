@@ -11,8 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
-
 	ag "github.com/tinyseek/tinyseek/autograd"
 	"github.com/tinyseek/tinyseek/autograd/optim"
 	"github.com/tinyseek/tinyseek/checkpoints"
@@ -46,19 +44,15 @@ func KeepSteps(out string, resume, given bool, steps int) int {
 	if !resume || given {
 		return steps
 	}
-	b, err := os.ReadFile(filepath.Join(out, "config.yaml"))
+	had, err := ReadRecorded(filepath.Join(out, "config.yaml"))
 	if err != nil {
 		return steps
 	}
-	var had struct {
-		Train struct {
-			Steps int `yaml:"steps"`
-		} `yaml:"train"`
+	train, _ := had["train"].(map[string]any)
+	if n, ok := train["steps"].(int); ok && n > 0 {
+		return n
 	}
-	if yaml.Unmarshal(b, &had) != nil || had.Train.Steps <= 0 {
-		return steps
-	}
-	return had.Train.Steps
+	return steps
 }
 
 // Result is what a finished run reports.

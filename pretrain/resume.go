@@ -2,6 +2,7 @@ package pretrain
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,65 +19,74 @@ import (
 var TrainFree = []string{"steps", "eval_every", "log_every",
 	"save_every", "keep_last"}
 
-// TrainDiffs compares the train section t of a resumed run with the
-// one in its config.yaml at path, skipping TrainFree and the keys
-// skip reports (ones the stage does not read). It returns every
-// difference as "train.key=recorded, not now", and the keys the file
-// does not record. A missing file gives nothing to compare.
-func TrainDiffs(path string, t configs.Train, skip func(key string) bool) (
-	diffs, missing []string, err error) {
+// ReadRecorded reads a run's config.yaml into its sections.
+func ReadRecorded(path string) (map[string]any, error) {
 	b, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		return nil, nil, nil
-	}
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	var had struct {
-		Train map[string]any `yaml:"train"`
-	}
+	var had map[string]any
 	if err := yaml.Unmarshal(b, &had); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	nb, err := yaml.Marshal(t)
+	return had, nil
+}
+
+// SectionDiffs compares the settings now (a struct with yaml tags) of
+// section sec with the section old recorded, skipping the keys skip
+// reports. It returns every difference as "sec.key=recorded, not now"
+// and the keys old does not record, both in key order.
+func SectionDiffs(sec string, now any, old map[string]any,
+	skip func(key string) bool) (diffs, missing []string, err error) {
+	b, err := yaml.Marshal(now)
 	if err != nil {
 		return nil, nil, err
 	}
-	var now map[string]any
-	if err := yaml.Unmarshal(nb, &now); err != nil {
+	var tree map[string]any
+	if err := yaml.Unmarshal(b, &tree); err != nil {
 		return nil, nil, err
 	}
-	keys := make([]string, 0, len(now))
-	for k := range now {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		if slices.Contains(TrainFree, k) || skip != nil && skip(k) {
+	for _, k := range slices.Sorted(maps.Keys(tree)) {
+		if skip != nil && skip(k) {
 			continue
 		}
-		old, ok := had.Train[k]
+		v, ok := old[k]
 		switch {
 		case !ok:
-			missing = append(missing, "train."+k)
-		case fmt.Sprint(old) != fmt.Sprint(now[k]):
-			diffs = append(diffs, fmt.Sprintf("train.%s=%v, not %v", k,
-				old, now[k]))
+			missing = append(missing, sec+"."+k)
+		case fmt.Sprint(v) != fmt.Sprint(tree[k]):
+			diffs = append(diffs, fmt.Sprintf("%s.%s=%v, not %v", sec, k,
+				v, tree[k]))
 		}
 	}
 	return diffs, missing, nil
+}
+
+// TrainDiffs is SectionDiffs for the train section of the recorded
+// config had, skipping TrainFree as well as the keys skip reports
+// (ones the stage does not read).
+func TrainDiffs(had map[string]any, t configs.Train,
+	skip func(key string) bool) (diffs, missing []string, err error) {
+	old, _ := had["train"].(map[string]any)
+	return SectionDiffs("train", t, old, func(k string) bool {
+		return slices.Contains(TrainFree, k) || skip != nil && skip(k)
+	})
 }
 
 // checkResumeTrain refuses a resumed run whose training settings
 // differ from those it started with, naming every one.
 func checkResumeTrain(stage, out string, t configs.Train) error {
 	path := filepath.Join(out, "config.yaml")
-	if _, err := os.Stat(path); err != nil {
+	had, err := ReadRecorded(path)
+	if os.IsNotExist(err) {
 		return fmt.Errorf("%s: --resume: %w; it records the settings the "+
 			"run started with, which a resume must keep: restore it, or "+
 			"start a new run", stage, err)
 	}
-	diffs, _, err := TrainDiffs(path, t, nil)
+	if err != nil {
+		return fmt.Errorf("%s: --resume: %w", stage, err)
+	}
+	diffs, _, err := TrainDiffs(had, t, nil)
 	if err != nil {
 		return fmt.Errorf("%s: --resume: %w", stage, err)
 	}

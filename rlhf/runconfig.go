@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -115,30 +116,29 @@ func checkStarted(c Common, section string, settings any,
 // not compared, with a warning.
 func sameAsStarted(c Common, path, section string, settings any,
 	inputs map[string]string) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
+	had, err := pretrain.ReadRecorded(path)
+	if os.IsNotExist(err) {
 		return fmt.Errorf("rlhf %s: --resume: %w; it records the "+
 			"settings and inputs the run started with, which a resume "+
 			"must keep: restore it, or start a new run", section, err)
 	}
-	var had map[string]any
-	if err := yaml.Unmarshal(b, &had); err != nil {
-		return fmt.Errorf("rlhf %s: --resume: %s: %w", section, path, err)
-	}
-	now, err := asTree(settings)
-	if err != nil {
-		return fmt.Errorf("rlhf %s: %w", section, err)
-	}
-	old, _ := had[section].(map[string]any)
-	diffs, missing := settingDiffs(section, now, old)
-	td, tm, err := pretrain.TrainDiffs(path, c.Config.Train,
-		func(k string) bool { return CheckKey(section, "train."+k) != nil })
 	if err != nil {
 		return fmt.Errorf("rlhf %s: --resume: %w", section, err)
 	}
+	old, _ := had[section].(map[string]any)
+	diffs, missing, err := pretrain.SectionDiffs(section, settings, old,
+		nil)
+	if err != nil {
+		return fmt.Errorf("rlhf %s: %w", section, err)
+	}
+	td, tm, err := pretrain.TrainDiffs(had, c.Config.Train,
+		func(k string) bool { return CheckKey(section, "train."+k) != nil })
+	if err != nil {
+		return fmt.Errorf("rlhf %s: %w", section, err)
+	}
 	diffs, missing = append(diffs, td...), append(missing, tm...)
 	oldIn, _ := had["inputs"].(map[string]any)
-	for _, k := range sortedKeys(anyMap(inputs)) {
+	for _, k := range slices.Sorted(maps.Keys(inputs)) {
 		if _, ok := oldIn[k]; !ok {
 			missing = append(missing, "inputs."+k)
 		}
@@ -156,37 +156,12 @@ func sameAsStarted(c Common, path, section string, settings any,
 	return sameInputs(path, section, oldIn, inputs)
 }
 
-// settingDiffs lists the keys of section sec whose values differ
-// from the recorded ones, and those not recorded.
-func settingDiffs(sec string, now, old map[string]any) (diffs,
-	missing []string) {
-	for _, k := range sortedKeys(now) {
-		v, ok := old[k]
-		switch {
-		case !ok:
-			missing = append(missing, sec+"."+k)
-		case fmt.Sprint(v) != fmt.Sprint(now[k]):
-			diffs = append(diffs, fmt.Sprintf("%s.%s=%v, not %v", sec, k,
-				v, now[k]))
-		}
-	}
-	return diffs, missing
-}
-
-func anyMap(m map[string]string) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
 // sameInputs compares inputs with those recorded: by digest where both
 // have one (so a moved folder passes and a file edited in place does
 // not), else by path.
 func sameInputs(path, section string, old map[string]any,
 	now map[string]string) error {
-	for _, k := range sortedKeys(old) {
+	for _, k := range slices.Sorted(maps.Keys(old)) {
 		if strings.HasSuffix(k, digestSuffix) {
 			continue
 		}
@@ -215,25 +190,6 @@ func sameInputs(path, section string, old map[string]any,
 		}
 	}
 	return nil
-}
-
-// asTree turns a settings struct into its YAML map.
-func asTree(v any) (map[string]any, error) {
-	b, err := yaml.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	var m map[string]any
-	return m, yaml.Unmarshal(b, &m)
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // describe names an input for an error: built-in data has no path.
