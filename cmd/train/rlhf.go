@@ -379,9 +379,11 @@ func printPPO(res rlhf.PPOResult) {
 			"continue with --resume\n", res.Steps)
 	default:
 		b, a := res.Before.Metrics, res.After.Metrics
-		fmt.Printf("ppo step %d eval_score %s -> %s eval_kl %.4f -> %.4f "+
-			"(k3 %.4f)", res.Steps, withSE(b), withSE(a), b["eval_kl"],
-			a["eval_kl"], a["eval_kl_k3"])
+		fmt.Printf("ppo step %d eval_score %s -> %s eval_kl %.4f -> %.4f",
+			res.Steps, withSE(b), withSE(a), b["eval_kl"], a["eval_kl"])
+		if k3, ok := a["eval_kl_k3"]; ok { // absent in older runs
+			fmt.Printf(" (k3 %.4f)", k3)
+		}
 		if _, ok := a["eval_task_accuracy"]; ok {
 			fmt.Printf(" task_accuracy %.3f -> %.3f",
 				b["eval_task_accuracy"], a["eval_task_accuracy"])
